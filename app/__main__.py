@@ -1,0 +1,172 @@
+"""Command line: python -m app serve | migrate | demo | worker | user …
+
+Messages are Spanish: installers and dealer staff read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.config import ConfigError, get_settings
+
+
+def _with_db(work: Callable[[], Awaitable[Any]]) -> Any:
+    from app import db
+
+    async def run() -> Any:
+        await db.start()
+        try:
+            return await work()
+        finally:
+            await db.stop()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app import db
+
+    _with_db(db.run_migrations)
+    print("Base de datos al día.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app import demo
+
+    result = _with_db(lambda: demo.load(reset=args.reset, if_empty=args.if_empty))
+    print(result.message)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app import db, demo
+
+    settings = get_settings()
+
+    async def banner_info() -> tuple[list[str], bool]:
+        return await db.pending_migrations(), bool(await demo.demo_dealer_id())
+
+    pending, has_demo = _with_db(banner_info)
+    if pending:
+        print(f"Faltan migraciones ({len(pending)}): ejecutá `python -m app migrate`.", file=sys.stderr)
+        return 2
+    host, port = args.host or os.environ.get("HOST", "127.0.0.1"), int(args.port or os.environ.get("PORT", 8000))
+    print(f"\n  Retorno en http://{host}:{port}  ({settings.env}, "
+          f"{'PostgreSQL' if settings.is_postgres else 'SQLite'}, "
+          f"trabajos {'en Redis (arq)' if settings.redis_url else 'en el mismo proceso'})")
+    if has_demo:
+        print(f"\n  Usuarios de demostración (contraseña: {demo.PASSWORD}):")
+        for username, name, where in demo.logins():
+            print(f"    {username:<16} {name:<22} {where}")
+    print()
+    uvicorn.run(
+        "app.asgi:create_app", factory=True, host=host, port=port, workers=args.workers,
+        timeout_graceful_shutdown=2,  # an open SSE stream must not block shutdown (STACK-NOTES §3)
+        proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        access_log=args.access_log, log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from arq.worker import run_worker
+
+    from app import jobs
+
+    settings = get_settings()
+    if not settings.redis_url:
+        print("El worker necesita REDIS_URL; sin Redis los trabajos corren dentro de `serve`.", file=sys.stderr)
+        return 2
+    run_worker(jobs.WorkerSettings, redis_settings=jobs.redis_settings(settings))  # type: ignore[arg-type]
+    return 0
+
+
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    from app.auth.passwords import weakness
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Contraseña: ")
+        if getpass.getpass("Repetila: ") != password:
+            raise SystemExit("Las contraseñas no coinciden.")
+    if reason := weakness(password, username):
+        raise SystemExit(reason)
+    return password
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from app.admin import commands as admin
+
+    role = "admin" if args.admin else args.role
+    username = args.username or input("Usuario: ").strip()
+    full_name = args.name or input("Nombre y apellido: ").strip()
+    password = _read_password(args, username)
+    try:
+        created = _with_db(lambda: admin.add_user_from_command_line(
+            username=username, full_name=full_name, role=role, password=password, email=args.email or "",
+            branch_codes=args.branch or [], dealer_name=args.dealer,
+        ))
+    except admin.Refused as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    print(created)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m app", description="Retorno: tablero de agendamiento activo.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="sirve la aplicación (HOST/PORT o --host/--port)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--access-log", action="store_true")
+    serve.set_defaults(run=cmd_serve)
+
+    sub.add_parser("migrate", help="aplica las migraciones pendientes").set_defaults(run=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="carga el concesionario de demostración")
+    demo.add_argument("--reset", action="store_true", help="la borra y la vuelve a cargar con fechas de hoy")
+    demo.add_argument("--if-empty", action="store_true", help="sólo si la base no tiene ningún concesionario")
+    demo.set_defaults(run=cmd_demo)
+
+    sub.add_parser("worker", help="procesa trabajos en segundo plano (requiere REDIS_URL)").set_defaults(
+        run=cmd_worker)
+
+    user = sub.add_parser("user", help="usuarios").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="crea un usuario (el primero: --admin)")
+    add.add_argument("--admin", action="store_true", help="rol administrador (alcanza todas las sucursales)")
+    add.add_argument("--role", default="coordinator", choices=["advisor", "coordinator", "manager", "admin"])
+    add.add_argument("--username")
+    add.add_argument("--name", help="nombre y apellido")
+    add.add_argument("--email")
+    add.add_argument("--branch", action="append", help="código de sucursal (repetible)")
+    add.add_argument("--dealer", help="nombre del concesionario, si todavía no existe ninguno")
+    add.add_argument("--password-stdin", action="store_true", help="lee la contraseña de la entrada estándar")
+    add.set_defaults(run=cmd_user_add)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        get_settings()
+    except ConfigError as error:
+        print(f"Configuración inválida: {error}", file=sys.stderr)
+        return 2
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""create_app(): plugins, middleware, routes — nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from app import db, jobs
+from app.admin.routes import ADMIN_ROUTES
+from app.auth import sessions
+from app.auth.access import PUBLIC, authorize, provide_access
+from app.auth.routes import AuthRoutes
+from app.board.routes import COMING, BoardRoutes
+from app.config import Settings, get_settings
+from app.errors import exception_handlers
+from app.health import healthz
+from app.security import SecurityHeaders
+from app.web import STATIC, template_config
+
+MAX_BODY = 25 * 1024 * 1024  # file imports are the largest bodies
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    async def start() -> None:
+        await db.start()
+        await jobs.start(settings)
+
+    async def stop() -> None:
+        await jobs.stop()
+        await db.stop()
+
+    return Litestar(
+        route_handlers=[
+            AuthRoutes,
+            BoardRoutes,
+            *COMING,
+            *ADMIN_ROUTES,
+            healthz,
+            create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC,
+                                       include_in_schema=False,
+                                       cache_control=CacheControlHeader(max_age=31_536_000, public=True)),
+        ],
+        plugins=[HTMXPlugin()],
+        middleware=[SecurityHeaders(https=settings.https), sessions.session_config(settings).middleware],
+        stores={sessions.STORE: sessions.session_store(settings)},
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_name="retorno_csrf", header_name="x-csrftoken",
+            cookie_secure=settings.https, cookie_httponly=True, cookie_samesite="lax", exclude=["/api/"],
+        ),
+        guards=[authorize],
+        dependencies={"access": Provide(provide_access)},
+        exception_handlers=exception_handlers(),
+        template_config=template_config(),
+        openapi_config=OpenAPIConfig(
+            title="Retorno", version="1", description="API de ingesta del DMS (X-Api-Key).",
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+        ),
+        logging_config=LoggingConfig(
+            root={"level": logging.getLevelName(logging.INFO), "handlers": ["queue_listener"]},
+            log_exceptions="never",  # app.errors logs what is unexpected, once
+        ),
+        request_max_body_size=MAX_BODY,
+        on_startup=[start],
+        on_shutdown=[stop],
+        debug=False,
+    )

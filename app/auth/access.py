@@ -1,0 +1,157 @@
+"""Who is asking and what he may reach.
+
+Every route declares its policy in `opt` (see `allow()` and `PUBLIC`); the
+app-wide guard `authorize` resolves the signed-in user into an `Access`,
+refuses roles the route does not allow (403), and leaves the Access in
+`request.state.access` for handlers (as the `access` dependency). A route
+without a policy is refused: access is never granted by omission.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.htmx import HTMXRequest
+
+from app import db, i18n
+from app.auth import sessions
+from app.config import get_settings
+from app.errors import Forbidden
+from app.rules.windows import Windows
+from app.tables import Branch, Role, User, UserBranch
+
+EVERYONE = frozenset(r.value for r in Role)
+MANAGERS = frozenset({Role.manager.value, Role.admin.value})
+ADMINS = frozenset({Role.admin.value})
+PUBLIC: dict[str, Any] = {"public": True}
+
+ROLE_NAMES = {
+    Role.advisor.value: "Asesor de servicio",
+    Role.coordinator.value: "Coordinador/a",
+    Role.manager.value: "Gerente de servicio",
+    Role.admin.value: "Administrador/a",
+}
+
+
+def allow(roles: frozenset[str]) -> dict[str, Any]:
+    return {"roles": roles}
+
+
+@dataclass(frozen=True)
+class BranchInfo:
+    id: int
+    code: str
+    name: str
+    locale: str
+    timezone: str
+    country: str
+    currency: str
+    windows: Windows = Windows()
+
+
+@dataclass(frozen=True)
+class Access:
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+    dealer_id: int
+    dealer_name: str
+    branches: tuple[BranchInfo, ...]
+    branch: BranchInfo | None  # the one the user is working in now
+    ip: str = ""
+    branch_ids: frozenset[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "branch_ids", frozenset(b.id for b in self.branches))
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+    def is_admin(self) -> bool:
+        return self.role == Role.admin.value
+
+    def may(self, roles: frozenset[str]) -> bool:
+        return self.role in roles
+
+
+def client_ip(connection: ASGIConnection) -> str:
+    client = connection.scope.get("client")
+    return client[0] if client else ""
+
+
+async def load_access(session: dict[str, Any], ip: str) -> Access | None:
+    """The Access for a session, or None when the user is gone, inactive or
+    his sessions were ended (epoch bumped)."""
+    async with db.read_together():
+        user = await User.select(
+            User.id, User.username, User.full_name, User.role, User.dealer, User.dealer.name.as_alias("dealer_name"),
+        ).where(
+            (User.id == session.get("uid")) & (User.active.eq(True)) & (User.session_epoch == session.get("epoch"))
+        ).first()
+        if user is None:
+            return None
+        branches = Branch.select(
+            Branch.id, Branch.code, Branch.name, Branch.locale, Branch.timezone, Branch.country, Branch.currency,
+            Branch.delivery_window_days, Branch.opportunity_window_days, Branch.no_show_window_days,
+            Branch.done_window_days,
+        ).where((Branch.dealer == user["dealer"]) & (Branch.active.eq(True)))
+        if user["role"] != Role.admin.value:
+            branches = branches.where(
+                Branch.id.is_in(UserBranch.select(UserBranch.branch).where(UserBranch.user == user["id"]))
+            )
+        rows = await branches.order_by(Branch.name)
+    infos = tuple(_branch_info(row) for row in rows)
+    current = next((b for b in infos if b.id == session.get("branch")), infos[0] if infos else None)
+    return Access(
+        user_id=user["id"], username=user["username"], full_name=user["full_name"], role=user["role"],
+        dealer_id=user["dealer"], dealer_name=user["dealer_name"], branches=infos, branch=current, ip=ip,
+    )
+
+
+def _branch_info(row: dict[str, Any]) -> BranchInfo:
+    spans = Windows(row.pop("delivery_window_days"), row.pop("opportunity_window_days"),
+                    row.pop("no_show_window_days"), row.pop("done_window_days"))
+    return BranchInfo(**row, windows=spans)
+
+
+async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """The app-wide guard."""
+    opt = handler.opt
+    if opt.get("public"):
+        return
+    roles = opt.get("roles")
+    if roles is None:
+        raise Forbidden(f"La ruta {connection.url.path} no declara quién puede usarla.")
+    session = connection.scope.get("session")
+    if not isinstance(session, dict) or "uid" not in session:
+        raise NotAuthorizedException()
+    now = time.time()
+    access = None
+    if not sessions.expired(session, get_settings(), now):
+        access = await load_access(session, client_ip(connection))
+    if access is None:
+        sessions.end(connection)
+        raise NotAuthorizedException()
+    sessions.touch(session, now)
+    connection.state.access = access
+    if access.branch:
+        i18n.activate(access.branch.locale, access.branch.timezone)
+    if not access.may(roles):
+        raise Forbidden()
+
+
+async def provide_access(request: HTMXRequest) -> Access:
+    return request.state.access
+
+
+# What handlers declare: `access: CurrentAccess` (Litestar 3 wants named dependencies marked).
+CurrentAccess = NamedDependency[Access]
+

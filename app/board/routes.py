@@ -1,0 +1,44 @@
+"""The board: home with the six buttons, and the lists behind them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from litestar import Controller, get
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+
+from app.auth.access import EVERYONE, CurrentAccess, allow
+from app.board import queries
+from app.web import page_or_partial, render
+
+
+class BoardRoutes(Controller):
+    @get("/", opt=allow(EVERYONE))
+    async def home(self, request: HTMXRequest, access: CurrentAccess) -> Template:
+        counts = None
+        if access.branch:
+            counts = await queries.home_counts(access.branch.id, access.branch.timezone, access.branch.windows,
+                                               dt.datetime.now(dt.UTC))
+        return page_or_partial(request, "board/home.html", "board/_buttons.html", counts=counts)
+
+
+def _coming(path: str, title: str, what: str):  # type: ignore[no-untyped-def]
+    """A list whose screen comes with the board issue: says so instead of pretending."""
+
+    @get(path, opt=allow(EVERYONE), name=f"coming:{path}")
+    async def page(request: HTMXRequest) -> Template:
+        return render(request, "board/coming.html", title=title, what=what)
+
+    return page
+
+
+# Titles go through gettext in the template (es-MX says "citas").
+COMING = [
+    _coming("/entregas", "Entregas", "las entregas de los últimos días con su llamado de bienvenida"),
+    _coming("/oportunidades", "Oportunidades nuevas", "las oportunidades vencidas, de hoy y próximas"),
+    _coming("/turnos", "Próximos turnos", "los turnos por confirmar, confirmados, inasistencias e ingresos"),
+    _coming("/en-proceso", "En proceso", "los vehículos en el taller por antigüedad"),
+    _coming("/realizados", "Servicios realizados", "los servicios entregados con su llamado de cortesía"),
+    _coming("/reportes", "Reportes", "los reportes de cada instancia con gráficos y exportación"),
+]

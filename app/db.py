@@ -1,0 +1,98 @@
+"""The database engine, its lifetime, write transactions and migrations.
+
+SQLite by default, PostgreSQL in production; both run the same migrations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
+
+from app.config import Settings, get_settings
+
+
+def make_engine(settings: Settings | None = None) -> Engine:
+    settings = settings or get_settings()
+    if settings.is_postgres:
+        # Parameterised board queries must not switch to a generic plan that
+        # scans the whole date window (STACK-NOTES §8).
+        return PostgresEngine(
+            config={
+                "dsn": settings.database_url,
+                "server_settings": {"plan_cache_mode": "force_custom_plan"},
+            }
+        )
+    path = settings.sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout is SQLite's busy timeout: writers wait for each other instead of failing.
+    return SQLiteEngine(path=str(path), timeout=10)
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    assert found is not None, "piccolo_conf.py defines DB"
+    return found
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+async def start() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=2, max_size=20)
+    else:
+        # WAL lets readers go on while one writer writes; it persists in the file.
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool:
+        await db.close_connection_pool()
+
+
+def write_transaction() -> Any:
+    """One write transaction: IMMEDIATE on SQLite (a deferred one fails under
+    concurrent writers with 'database is locked'), plain on PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+@contextlib.asynccontextmanager
+async def read_together() -> AsyncIterator[None]:
+    """Run several reads on one connection (one round trip to the pool, one
+    SQLite connection instead of one per query)."""
+    async with engine().transaction():
+        yield
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Raw SQL with `{}` placeholders, for the few queries Piccolo's builder
+    cannot say well (several counts in one statement). Queries modules only."""
+    return await engine().run_querystring(QueryString(sql, *args))
+
+
+async def run_migrations() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="app", migration_id="all")
+    if not result.success:
+        raise RuntimeError(result.message)
+
+
+async def pending_migrations() -> list[str]:
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
+
+    statuses = await CheckMigrationManager(app_name="app").get_migration_statuses()
+    return [s.migration_id for s in statuses if not s.has_ran]

@@ -1,0 +1,46 @@
+"""/healthz: what an operator or a load balancer needs to know, as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get
+from litestar.response import Response
+from redis.asyncio import Redis
+
+from app import db, jobs
+from app.auth.access import PUBLIC
+from app.config import get_settings
+
+
+async def _database() -> dict[str, Any]:
+    try:
+        await db.fetch("SELECT 1 AS one")
+        pending = await db.pending_migrations()
+    except Exception as error:  # noqa: BLE001 - any failure is the answer
+        return {"ok": False, "engine": "postgresql" if db.is_postgres() else "sqlite", "error": type(error).__name__}
+    return {"ok": True, "engine": "postgresql" if db.is_postgres() else "sqlite", "pending_migrations": pending}
+
+
+async def _redis(url: str | None) -> dict[str, Any]:
+    if not url:
+        return {"configured": False}
+    client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        await client.ping()
+        return {"configured": True, "ok": True}
+    except Exception as error:  # noqa: BLE001
+        return {"configured": True, "ok": False, "error": type(error).__name__}
+    finally:
+        await client.aclose()
+
+
+@get("/healthz", opt=PUBLIC, include_in_schema=False, cache=False)
+async def healthz() -> Response[dict[str, Any]]:
+    settings = get_settings()
+    database = await _database()
+    redis = await _redis(settings.redis_url)
+    healthy = database["ok"] and not database.get("pending_migrations") and redis.get("ok", True)
+    body = {"status": "ok" if healthy else "degraded", "database": database,
+            "jobs": {"backend": jobs.backend()}, "redis": redis}
+    return Response(body, status_code=200 if healthy else 503)

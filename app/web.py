@@ -1,0 +1,61 @@
+"""Rendering: the Jinja environment and the one way a handler renders a page
+or its partial."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment
+from litestar.plugins.htmx import HTMXRequest as Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template.config import TemplateConfig
+
+from app import i18n
+from app.config import ROOT
+
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+HTMX_FILE = next(p.name for p in (STATIC / "js").glob("htmx-2.*.min.js"))
+
+
+@cache
+def static_url(path: str) -> str:
+    """A static file's URL with a content hash, so it can be cached for long."""
+    digest = hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
+    return f"/static/{path}?v={digest}"
+
+
+def configure(engine: JinjaTemplateEngine) -> None:
+    env: Environment = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(fecha=i18n.fecha, fecha_hora=i18n.fecha_hora, hora=i18n.hora, numero=i18n.numero,
+                       moneda=i18n.moneda)
+    env.globals.update(static_url=static_url, htmx_js=f"js/{HTMX_FILE}")
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+def template_config() -> TemplateConfig:
+    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure)
+
+
+def wants_fragment(request: Request) -> bool:
+    htmx = request.htmx
+    return bool(htmx) and not (htmx.boosted or htmx.history_restore_request)
+
+
+def page_or_partial(request: Request, page: str, partial: str, status_code: int = 200,
+                    **context: Any) -> Template:
+    """The full page on a direct load, only the partial for an htmx swap."""
+    context.setdefault("access", request.state.get("access"))
+    return Template(partial if wants_fragment(request) else page, context=context, status_code=status_code,
+                    headers={"Vary": "HX-Request"})
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    context.setdefault("access", request.state.get("access"))
+    return Template(template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
