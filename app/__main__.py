@@ -78,6 +78,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    import logging.config
+
+    from arq.logs import default_log_config
     from arq.worker import run_worker
 
     from app import jobs
@@ -86,7 +89,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not settings.redis_url:
         print("El worker necesita REDIS_URL; sin Redis los trabajos corren dentro de `serve`.", file=sys.stderr)
         return 2
-    run_worker(jobs.WorkerSettings, redis_settings=jobs.redis_settings(settings))  # type: ignore[arg-type]
+    logging.config.dictConfig(default_log_config(verbose=False))  # what arq's own CLI logs
+    run_worker(jobs.WorkerSettings, redis_settings=jobs.redis_settings(settings),  # type: ignore[arg-type]
+               queue_name=settings.job_queue)
     return 0
 
 

@@ -40,6 +40,7 @@ class Settings:
     mail_from: str = "Retorno <no-responder@localhost>"
     session_idle_minutes: int = 120
     session_max_hours: int = 12
+    job_queue: str = "retorno:jobs"
     sign_in_max_failures: int = 5
     sign_in_lock_minutes: int = 15
 
@@ -92,6 +93,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or "Retorno <no-responder@localhost>",
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 120),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
+            job_queue=env.get("JOB_QUEUE") or "retorno:jobs",
         )
 
 

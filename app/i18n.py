@@ -44,7 +44,8 @@ class Locality:
         return _babel_locale(self.locale)
 
 
-_current: contextvars.ContextVar[Locality] = contextvars.ContextVar("locality", default=Locality())
+_DEFAULT = Locality()  # frozen: safe to share as the default
+_current: contextvars.ContextVar[Locality] = contextvars.ContextVar("locality", default=_DEFAULT)
 
 
 def activate(locale: str, timezone: str) -> None:
@@ -88,6 +89,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; it is translated later, where it is shown."""
+    return message
 
 
 # --- dates and numbers (filters in templates) --------------------------------

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from arq import ArqRedis, create_pool, cron
 from arq.connections import RedisSettings
@@ -23,7 +23,7 @@ from arq.jobs import Job
 from arq.worker import func
 
 from app import db
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.messaging import outbox
 
 log = logging.getLogger("retorno.jobs")
@@ -96,7 +96,7 @@ class ArqQueue:
     backend = "arq"
 
     def __init__(self, pool: ArqRedis) -> None:
-        self.pool = pool
+        self.pool = pool  # its default queue is settings.job_queue
 
     async def enqueue(self, name: str, *args: Any) -> Job | None:
         return await self.pool.enqueue_job(name, *args)
@@ -116,7 +116,7 @@ def redis_settings(settings: Settings) -> RedisSettings:
 async def start(settings: Settings, run_cron: bool = True) -> None:
     global _queue
     if settings.redis_url:
-        _queue = ArqQueue(await create_pool(redis_settings(settings)))
+        _queue = ArqQueue(await create_pool(redis_settings(settings), default_queue_name=settings.job_queue))
     else:
         _queue = InProcessQueue()
         if run_cron:
@@ -156,8 +156,8 @@ async def _worker_shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions = [func(fn, name=name) for name, fn in FUNCTIONS.items()]
-    cron_jobs = [cron(FUNCTIONS[c.name], name=c.name, minute=set(c.minutes), second=0, unique=True)
+    functions: ClassVar[list[Any]] = [func(fn, name=name) for name, fn in FUNCTIONS.items()]
+    cron_jobs: ClassVar[list[Any]] = [cron(FUNCTIONS[c.name], name=c.name, minute=set(c.minutes), second=0, unique=True)
                  for c in CRONS]
     on_startup = _worker_startup
     on_shutdown = _worker_shutdown
@@ -165,6 +165,3 @@ class WorkerSettings:
     job_timeout = 300
     keep_result = 3600
 
-    @staticmethod
-    def redis() -> RedisSettings:
-        return redis_settings(get_settings())

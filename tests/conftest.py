@@ -208,7 +208,7 @@ async def server(app: Any) -> AsyncIterator[str]:
                             timeout_graceful_shutdown=1)
     web = uvicorn.Server(config)
     task = asyncio.create_task(web.serve())
-    while not web.started:
+    while not web.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.02)
     yield f"http://127.0.0.1:{port}"
     web.should_exit = True

@@ -52,7 +52,7 @@ class BranchInfo:
     timezone: str
     country: str
     currency: str
-    windows: Windows = Windows()
+    windows: Windows
 
 
 @dataclass(frozen=True)

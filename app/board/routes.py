@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from app.auth.access import EVERYONE, CurrentAccess, allow
 from app.board import queries
+from app.i18n import N_
 from app.web import page_or_partial, render
 
 
@@ -35,10 +36,11 @@ def _coming(path: str, title: str, what: str):  # type: ignore[no-untyped-def]
 
 # Titles go through gettext in the template (es-MX says "citas").
 COMING = [
-    _coming("/entregas", "Entregas", "las entregas de los últimos días con su llamado de bienvenida"),
-    _coming("/oportunidades", "Oportunidades nuevas", "las oportunidades vencidas, de hoy y próximas"),
-    _coming("/turnos", "Próximos turnos", "los turnos por confirmar, confirmados, inasistencias e ingresos"),
-    _coming("/en-proceso", "En proceso", "los vehículos en el taller por antigüedad"),
-    _coming("/realizados", "Servicios realizados", "los servicios entregados con su llamado de cortesía"),
-    _coming("/reportes", "Reportes", "los reportes de cada instancia con gráficos y exportación"),
+    _coming("/entregas", N_("Entregas"), N_("las entregas de los últimos días con su llamado de bienvenida")),
+    _coming("/oportunidades", N_("Oportunidades nuevas"), N_("las oportunidades vencidas, de hoy y próximas")),
+    _coming("/turnos", N_("Próximos turnos"),
+            N_("los turnos por confirmar, confirmados, inasistencias e ingresos")),
+    _coming("/en-proceso", N_("En proceso"), N_("los vehículos en el taller por antigüedad")),
+    _coming("/realizados", N_("Servicios realizados"), N_("los servicios entregados con su llamado de cortesía")),
+    _coming("/reportes", N_("Reportes"), N_("los reportes de cada instancia con gráficos y exportación")),
 ]

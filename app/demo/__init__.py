@@ -14,6 +14,7 @@ from app import db
 from app.auth.passwords import hash_now
 from app.catalogs import seed_branch_catalogs
 from app.demo import data
+from app.tables import Appointment as AppointmentTable
 from app.tables import (
     AuditEvent,
     Branch,
@@ -34,10 +35,9 @@ from app.tables import (
     UserBranch,
     Vehicle,
 )
-from app.tables import Appointment as AppointmentTable
 
 DEALER_NAME = "Grupo Retorno Automotores (demostración)"
-PASSWORD = "retorno-demo"
+PASSWORD = "retorno-demo"  # noqa: S105 - the published demo password
 
 BRANCHES = {
     "ba": dict(name="Buenos Aires — Palermo", country="AR", locale="es-AR",
