@@ -22,6 +22,7 @@ from app.board.routes import COMING, BoardRoutes
 from app.config import Settings, get_settings
 from app.errors import exception_handlers
 from app.health import healthz
+from app.messaging.routes import MailRoutes
 from app.security import SecurityHeaders
 from app.web import STATIC, template_config
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BoardRoutes,
             *COMING,
             *ADMIN_ROUTES,
+            MailRoutes,
             healthz,
             create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC,
                                        include_in_schema=False,
