@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from app import db
 from app.auth.passwords import hash_now
 from app.catalogs import seed_branch_catalogs
 from app.demo import data
+from app.rules import windows
 from app.tables import Appointment as AppointmentTable
 from app.tables import (
     AuditEvent,
@@ -83,7 +85,7 @@ async def any_dealer() -> bool:
 
 
 async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool = False) -> Loaded:
-    today = today or dt.date.today()
+    """`today` defaults to each branch's local date (the machine's date may already be tomorrow there)."""
     if if_empty and await any_dealer():
         return Loaded(False, "La base ya tiene datos: no se cargó la demostración.")
     existing = await demo_dealer_id()
@@ -109,9 +111,10 @@ async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool
             for code in codes:
                 await UserBranch.insert(UserBranch(user=user_ids[username], branch=branch_ids[code]))
     for code, branch_id in branch_ids.items():
+        timezone = BRANCHES[code]["timezone"]
         await data.generate(data.Target(
-            branch_id=branch_id, code=code, country=BRANCHES[code]["country"],
-            timezone=BRANCHES[code]["timezone"], today=today,
+            branch_id=branch_id, code=code, country=BRANCHES[code]["country"], timezone=timezone,
+            today=today or windows.local_today(dt.datetime.now(dt.UTC), ZoneInfo(timezone)),
             users={u: user_ids[u] for u, (_, _, codes) in USERS.items() if code in codes},
         ))
     return Loaded(True, "Demostración cargada.")
