@@ -313,6 +313,7 @@ class DiscardReason(Table):
     name = Varchar(length=120)
     position = Integer(default=0)
     active = Boolean(default=True)
+    version = Integer(default=1)
 
 
 class CallOutcome(Table):
@@ -322,6 +323,7 @@ class CallOutcome(Table):
     reached = Boolean(default=True, help_text="The customer was reached (counts as a contact)")
     position = Integer(default=0)
     active = Boolean(default=True)
+    version = Integer(default=1)
 
 
 class Concept(Table):

@@ -348,19 +348,18 @@ async def _change_item(access: Access, catalog: Catalog, item_id: int, version: 
                        action: str) -> dict[str, Any]:
     """Write `values` on the row the form showed; a row changed since → Stale."""
     table = catalog.table
+    seen = forms.version(version)
     async with db.write_transaction():
         before = await queries.catalog_item(access, catalog, item_id)
-        if before["version"] != version.strip():
+        if before["version"] != seen:
             raise Stale()
         if "name" in values and await _name_taken(catalog, before["branch"], values["name"], but=item_id):
             raise Invalid(errors={"name": _same_name(catalog)})
         old, new = audit.changes(before, values)
         if new:
-            unchanged = (table._meta.primary_key == item_id) & (table.name == before["name"]) & (  # type: ignore[attr-defined]
-                table.active.eq(before["active"]))  # type: ignore[attr-defined]
-            if catalog.outcomes:
-                unchanged &= (table.purpose == before["purpose"]) & table.reached.eq(before["reached"])  # type: ignore[attr-defined]
-            changed = await table.update(values).where(unchanged).returning(table._meta.primary_key)
+            changed = await table.update({**values, table.version: table.version + 1}).where(  # type: ignore[attr-defined]
+                (table._meta.primary_key == item_id) & (table.version == seen)  # type: ignore[attr-defined]
+            ).returning(table._meta.primary_key)
             if not changed:
                 raise Stale()
             await record(Actor.of(access), f"{catalog.entity}.{action}", entity=catalog.entity, entity_id=item_id,

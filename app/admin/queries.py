@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +41,6 @@ def in_range(row_id: int) -> None:
 def branch_reach(access: Access) -> Where:
     """An admin reaches every branch of his dealer, inactive ones too; a manager his own."""
     return scope.dealer(Branch, access) if access.is_admin() else scope.branches(Branch, access)
-
-
-def stamp(row: dict[str, Any]) -> str:
-    """Catalog rows have no `version` column: a digest of what a user edits
-    stands in for it, so a stale form is told apart the same way."""
-    seen = "\x1f".join(str(row.get(k)) for k in ("name", "purpose", "reached", "active"))
-    return hashlib.sha256(seen.encode()).hexdigest()[:12]
 
 
 # --- landing and dealer ------------------------------------------------------------------------
@@ -164,7 +156,8 @@ async def reachable_branch(access: Access, branch_id: int) -> dict[str, Any]:
 
 def _item_columns(catalog: Catalog) -> list[Any]:
     table = catalog.table
-    columns = [table._meta.primary_key, table.name, table.position, table.active, table.branch]  # type: ignore[attr-defined]
+    columns = [table._meta.primary_key, table.name, table.position, table.active, table.branch,  # type: ignore[attr-defined]
+               table.version]  # type: ignore[attr-defined]
     if catalog.outcomes:
         columns += [CallOutcome.purpose, CallOutcome.reached]
     return columns
@@ -174,8 +167,6 @@ async def catalog_items(catalog: Catalog, branch_id: int) -> list[dict[str, Any]
     table = catalog.table
     rows = await table.select(*_item_columns(catalog)).where(table.branch == branch_id).order_by(  # type: ignore[attr-defined]
         table.position).order_by(table._meta.primary_key)  # type: ignore[attr-defined]
-    for row in rows:
-        row["version"] = stamp(row)
     return rows
 
 
@@ -199,5 +190,4 @@ async def catalog_item(access: Access, catalog: Catalog, item_id: int) -> dict[s
         (table._meta.primary_key == item_id) & scope.branches(table, access)).first()
     if row is None:
         raise NotFound()
-    row["version"] = stamp(row)
     return row

@@ -91,10 +91,13 @@ async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool
     existing = await demo_dealer_id()
     if existing and not reset:
         return Loaded(False, "La demostración ya estaba cargada (usá --reset para renovarla con fechas de hoy).")
-    if existing:
-        await _delete(existing)
     hashed = hash_now(PASSWORD)
+    # One transaction (the generator's own ones join it): a failure half-way
+    # leaves nothing behind, so the next load starts clean instead of saying
+    # "ya estaba cargada" over half a demo.
     async with db.write_transaction():
+        if existing:
+            await _delete(existing)
         dealer = (await Dealer.insert(Dealer(name=DEALER_NAME, legal_name="Retorno Automotores S.A.",
                                              email="contacto@retorno-demo.com")).returning(Dealer.id))[0]["id"]
         branch_ids: dict[str, int] = {}
@@ -110,13 +113,13 @@ async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool
             )).returning(User.id))[0]["id"]
             for code in codes:
                 await UserBranch.insert(UserBranch(user=user_ids[username], branch=branch_ids[code]))
-    for code, branch_id in branch_ids.items():
-        timezone = BRANCHES[code]["timezone"]
-        await data.generate(data.Target(
-            branch_id=branch_id, code=code, country=BRANCHES[code]["country"], timezone=timezone,
-            today=today or windows.local_today(dt.datetime.now(dt.UTC), ZoneInfo(timezone)),
-            users={u: user_ids[u] for u, (_, _, codes) in USERS.items() if code in codes},
-        ))
+        for code, branch_id in branch_ids.items():
+            timezone = BRANCHES[code]["timezone"]
+            await data.generate(data.Target(
+                branch_id=branch_id, code=code, country=BRANCHES[code]["country"], timezone=timezone,
+                today=today or windows.local_today(dt.datetime.now(dt.UTC), ZoneInfo(timezone)),
+                users={u: user_ids[u] for u, (_, _, codes) in USERS.items() if code in codes},
+            ))
     return Loaded(True, "Demostración cargada.")
 
 
