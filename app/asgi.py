@@ -23,7 +23,7 @@ from app.config import Settings, get_settings
 from app.errors import exception_handlers
 from app.health import healthz
 from app.messaging.routes import MailRoutes
-from app.security import SecurityHeaders
+from app.security import CspNonce, security_headers
 from app.web import STATIC, template_config
 
 MAX_BODY = 25 * 1024 * 1024  # file imports are the largest bodies
@@ -53,11 +53,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        cache_control=CacheControlHeader(max_age=31_536_000, public=True)),
         ],
         plugins=[HTMXPlugin()],
-        middleware=[SecurityHeaders(https=settings.https), sessions.session_config(settings).middleware],
+        middleware=[CspNonce(), sessions.session_config(settings).middleware],
+        before_send=[security_headers(https=settings.https)],  # every response, errors included
         stores={sessions.STORE: sessions.session_store(settings)},
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="retorno_csrf", header_name="x-csrftoken",
-            cookie_secure=settings.https, cookie_httponly=True, cookie_samesite="lax", exclude=["/api/"],
+            cookie_secure=settings.https, cookie_httponly=True, cookie_samesite="lax",
+            exclude=["/api/", "/static/"],  # no token cookie on publicly cached files
         ),
         guards=[authorize],
         dependencies={"access": Provide(provide_access)},

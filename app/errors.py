@@ -116,8 +116,10 @@ def render_error(request: Request, exc: Exception, status: int) -> Response[Any]
         headers |= {"HX-Retarget": "#notices", "HX-Reswap": "innerHTML"}
         return Template("_notice.html", context={"kind": "error", "message": message, "status": status},
                         status_code=status, headers=headers)
+    # The signed-in user keeps the header (branch, sign-out) and the branch's language.
     return Template("error.html", context={"title": TITLES.get(status, "Error"), "message": message,
-                                           "status": status}, status_code=status, headers=headers)
+                                           "status": status, "access": request.state.get("access")},
+                    status_code=status, headers=headers)
 
 
 def handle_http(request: Request, exc: HTTPException) -> Response[Any]:
@@ -126,7 +128,7 @@ def handle_http(request: Request, exc: HTTPException) -> Response[Any]:
         if request.method == "GET" and request.url.path not in ("/", "/ingresar"):
             target += "?" + _next_query(request)
         if _is_htmx(request):
-            return Response(None, status_code=401, headers={"HX-Redirect": target})
+            return Response("", status_code=401, media_type=MediaType.TEXT, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
     return render_error(request, exc, exc.status_code)
 

@@ -10,6 +10,7 @@ its tests with one line, except with CI=true, where it fails the run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -115,9 +116,16 @@ async def app() -> AsyncIterator[Any]:
     await db.start()
     await db.run_migrations()
     await db.stop()
-    application = create_app()
-    # The lifespan holds a task group, which must end in the task it began in;
-    # pytest-asyncio tears fixtures down in another task, so it gets its own.
+    async with running(create_app()) as application:
+        yield application
+
+
+@contextlib.asynccontextmanager
+async def running(application: Any) -> AsyncIterator[Any]:
+    """The app's ASGI lifespan (start-up hooks, stores) around the block.
+
+    The lifespan holds a task group, which must end in the task it began in;
+    pytest-asyncio tears fixtures down in another task, so it gets its own."""
     started, stopping = asyncio.Event(), asyncio.Event()
 
     async def run() -> None:
@@ -129,9 +137,35 @@ async def app() -> AsyncIterator[Any]:
     await asyncio.wait([lifespan, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
     if lifespan.done():
         lifespan.result()  # start-up failed: raise it here
-    yield application
-    stopping.set()
-    await lifespan
+    try:
+        yield application
+    finally:
+        stopping.set()
+        await lifespan
+
+
+@pytest.fixture
+async def another_app(app: Any) -> AsyncIterator[Any]:
+    """`await another_app(BASE_URL="https://…", REDIS_URL=…)` → a second app built
+    by create_app() from the test environment plus these variables, running its
+    own lifespan (its stores: a RedisStore closes its client there).
+
+    It shares the session app's database and job queue: those are process-wide
+    (app.db, app.jobs), so its start-up/shut-down hooks are dropped — starting
+    them again would warn (PostgreSQL pool exists) and stopping them would close
+    the session app's pool and queue."""
+    from app.asgi import create_app
+    from app.config import Settings
+
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def build(**environ: str) -> Any:
+            application = create_app(Settings.from_env(os.environ | environ))
+            application.on_startup.clear()
+            application.on_shutdown.clear()
+            return await stack.enter_async_context(running(application))
+
+        yield build
 
 
 @pytest.fixture

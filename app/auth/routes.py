@@ -34,8 +34,11 @@ class BranchForm:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path of this site: never an open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path of this site: never an open redirect. Browsers drop tabs and
+    newlines from URLs (so "/<tab>/evil" is "//evil") and read a backslash as
+    a slash, so none of those passes, whatever the framework encodes later."""
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or not c.isprintable() for c in target)):
         return "/"
     return target
 

@@ -28,27 +28,33 @@ _ROTATE = "rotate_session"
 
 class RotatingSessionBackend(ServerSideSessionBackend):
     """Litestar's backend, plus: no cookie and no store entry for anonymous
-    visitors, and a fresh session id when a request asks for one."""
+    visitors, a fresh session id when a request asks for one, and a cookie
+    that really goes when the session ends (Litestar's "null" cookie keeps
+    the configured Max-Age, which wins over its Expires: browsers kept it)."""
 
     async def store_in_message(self, scope_session: Any, message: Message, connection: ASGIConnection) -> None:
         incoming = connection.cookies.get(self.config.key)
         had_cookie = incoming not in (None, "", "null")
+        scope: Scope = connection.scope
+        store = self.config.get_store_from_app(scope["app"])
         if scope_session is Empty or not scope_session:
             if had_cookie:
-                await super().store_in_message(Empty, message, connection)
+                await self.delete(incoming, store=store)  # type: ignore[arg-type]
+                self._set_cookie(message, "", max_age=0, expires=0)
             return
-        scope: Scope = connection.scope
         if not scope.get("state", {}).get(_ROTATE):
             await super().store_in_message(scope_session, message, connection)
             return
-        store = self.config.get_store_from_app(scope["app"])
         if had_cookie:
             await self.delete(incoming, store=store)  # type: ignore[arg-type]
         session_id = self.generate_session_id()
         await self.set(session_id, self.serialize_data(scope_session, scope), store=store)
+        self._set_cookie(message, session_id)
+
+    def _set_cookie(self, message: Message, value: str, **override: Any) -> None:
         params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         MutableScopeHeaders.from_message(message).add(
-            "Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header="")
+            "Set-Cookie", Cookie(value=value, key=self.config.key, **(params | override)).to_header(header="")
         )
 
 
