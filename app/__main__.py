@@ -57,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     pending, has_demo = _with_db(banner_info)
     if pending:
-        print(f"Faltan migraciones ({len(pending)}): ejecutá `python -m app migrate`.", file=sys.stderr)
+        print(f"Faltan migraciones ({len(pending)}): ejecute `python -m app migrate`.", file=sys.stderr)
         return 2
     host, port = args.host or os.environ.get("HOST", "127.0.0.1"), int(args.port or os.environ.get("PORT", 8000))
     print(f"\n  Retorno en http://{host}:{port}  ({settings.env}, "

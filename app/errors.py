@@ -25,19 +25,19 @@ class NotFound(HTTPException):
     """Also what another branch's or dealer's row looks like."""
 
     status_code = 404
-    detail = "No encontramos lo que buscás."
+    detail = "No encontramos lo que busca."
 
 
 class Forbidden(HTTPException):
     status_code = 403
-    detail = "Tu rol no permite esta acción."
+    detail = "Su rol no permite esta acción."
 
 
 class Stale(HTTPException):
     """Someone else changed the row first; nothing was applied."""
 
     status_code = 409
-    detail = "Otra persona acaba de modificar este registro. Recargá para ver los cambios."
+    detail = "Otra persona acaba de modificar este registro. Recargue la página para ver los cambios."
 
 
 class Conflict(HTTPException):
@@ -49,7 +49,7 @@ class Invalid(HTTPException):
     """Bad input: `errors` maps a field name to its Spanish message."""
 
     status_code = 422
-    detail = "Revisá los datos marcados."
+    detail = "Revise los datos marcados."
 
     def __init__(self, detail: str | None = None, errors: dict[str, str] | None = None) -> None:
         super().__init__(detail=detail or self.detail)
@@ -58,7 +58,7 @@ class Invalid(HTTPException):
 
 TITLES = {
     400: "Solicitud inválida",
-    401: "Necesitás ingresar",
+    401: "Es necesario ingresar",
     403: "Acceso denegado",
     404: "No encontrado",
     405: "Acción no permitida",
@@ -72,13 +72,13 @@ TITLES = {
 
 SPANISH_DETAIL = {
     400: "La solicitud no se pudo interpretar.",
-    401: "Tu sesión terminó. Ingresá de nuevo.",
-    403: "No tenés permiso para esta acción.",
-    404: "No encontramos lo que buscás.",
+    401: "Su sesión terminó. Ingrese de nuevo.",
+    403: "No tiene permiso para esta acción.",
+    404: "No encontramos lo que busca.",
     405: "Esta dirección no admite esa acción.",
     413: "El archivo supera el tamaño permitido.",
-    429: "Demasiados intentos. Esperá un momento.",
-    500: "Ocurrió un error inesperado. Ya quedó registrado; probá de nuevo en unos minutos.",
+    429: "Demasiados intentos. Espere un momento.",
+    500: "Ocurrió un error inesperado. Ya quedó registrado; pruebe de nuevo en unos minutos.",
 }
 
 
@@ -96,9 +96,9 @@ def _message(exc: Exception, status: int) -> str:
     if isinstance(exc, (NotFound, Forbidden, Stale, Conflict, Invalid)):
         return str(exc.detail)
     if isinstance(exc, ValidationException):
-        return "Algún dato no tiene el formato esperado. Revisá el formulario."
+        return "Algún dato no tiene el formato esperado. Revise el formulario."
     if status == 403 and "CSRF" in str(getattr(exc, "detail", "")):
-        return "El formulario venció. Recargá la página y probá de nuevo."
+        return "El formulario venció. Recargue la página y pruebe de nuevo."
     # Litestar's own messages are English: never show them to a user.
     return SPANISH_DETAIL.get(status, TITLES.get(status, "Error"))
 

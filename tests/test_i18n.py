@@ -15,6 +15,27 @@ from app.config import ROOT
 ARGENTINE = re.compile(r"\b(turnos?|patentes?|dominio|sacá|tenés|podés|querés|elegí|escribí|ingresá)\b", re.I)
 
 
+# Argentine voseo (and tuteo): the source text addresses the user as "usted",
+# which reads right in both countries; only vocabulary differs, via gettext.
+_VERBS = ("revis|recarg|ingres|esper|escrib|eleg|cre|complet|prob|indic|ejecut|busc|necesit|agreg|guard|cambi|"
+          "confirm|seleccion|marc|carg|sub|descarg|peg|toc|mir|us|intent|avis|llam|edit|asign|desactiv|reactiv|"
+          "activ|import|export|acept|cancel|envi|cerr|abr|volv|pas|dej|verific|ten|pod|quer|sab|hac|dec|ped|pon")
+FAMILIAR = re.compile(rf"\b(?:(?:{_VERBS})(?:á|é|í|ás|és|ís)(?:le|lo|la|les|los|las|me|nos|selo|sela)?"
+                      r"|sos|vos|tus?|te|pedile|decile|fijate)\b", re.I)
+USER_FACING = ("app/**/*.py", "templates/**/*.html", "static/js/app.js")
+
+
+def test_the_user_is_addressed_as_usted_everywhere():
+    found = []
+    for pattern in USER_FACING:
+        for path in sorted(ROOT.glob(pattern)):
+            if "app/demo/" in path.as_posix():  # what customers say in demo data is theirs
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                found += [f"{path.relative_to(ROOT)}:{number}: {m.group(0)}" for m in FAMILIAR.finditer(line)]
+    assert found == [], "voseo/tuteo en el texto para el usuario:\n" + "\n".join(found)
+
+
 def source_messages() -> set[str]:
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}

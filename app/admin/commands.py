@@ -73,7 +73,7 @@ async def update_dealer(access: Access, form: forms.DealerForm) -> None:
 
 
 def _code_taken(code: str) -> str:
-    return f"Ya hay una sucursal con el código «{code}»: elegí otro."
+    return f"Ya hay una sucursal con el código «{code}»: elija otro."
 
 
 async def create_branch(access: Access, form: forms.BranchForm) -> int:
@@ -88,8 +88,8 @@ async def create_branch(access: Access, form: forms.BranchForm) -> int:
     return branch_id
 
 
-IDENTITY_REFUSED = ("Tu rol no permite cambiar el código, el nombre, el país, el idioma, la zona horaria ni la "
-                    "moneda de la sucursal; pedíselo a un administrador.")
+IDENTITY_REFUSED = ("Su rol no permite cambiar el código, el nombre, el país, el idioma, la zona horaria ni la "
+                    "moneda de la sucursal; pídaselo a un administrador.")
 
 
 async def update_branch(access: Access, branch_id: int, form: forms.BranchForm) -> None:
@@ -189,7 +189,7 @@ async def update_user(access: Access, user_id: int, form: forms.UserForm) -> Non
             raise Stale()
         if values["role"] != before["role"]:
             if user_id == access.user_id:
-                raise Invalid(errors={"role": "No podés cambiar tu propio rol: pedíselo a otro administrador."})
+                raise Invalid(errors={"role": "No puede cambiar su propio rol: pídaselo a otro administrador."})
             if (before["role"] == Role.admin.value and before["active"]
                     and not await queries.active_admins(access, but=user_id)):
                 raise Invalid(errors={"role": "Es el único administrador activo: dale ese rol a otra persona "
@@ -236,7 +236,7 @@ async def reset_password(access: Access, user_id: int, form: forms.PasswordForm)
 async def set_user_active(access: Access, user_id: int, version: str, active: bool) -> None:
     """Deactivating ends the user's sessions at once (the epoch changes)."""
     if not active and user_id == access.user_id:
-        raise Invalid("No podés desactivar tu propio usuario: pedíselo a otro administrador.")
+        raise Invalid("No puede desactivar su propio usuario: pídaselo a otro administrador.")
     seen = forms.version(version)
     async with db.write_transaction():
         await _lock_dealer(access.dealer_id)
@@ -265,7 +265,7 @@ async def add_user_from_command_line(*, username: str, full_name: str, role: str
     not exist yet starts another dealer. Branches are then created in /admin."""
     if pending := await db.pending_migrations():
         raise Refused(f"La base de datos no está al día ({len(pending)} migraciones pendientes): "
-                      "ejecutá `python -m app migrate` primero.")
+                      "ejecute `python -m app migrate` primero.")
     username, username_error = forms.clean_username(username)
     if username_error:
         raise Refused(f"Usuario: {username_error}")
@@ -274,7 +274,7 @@ async def add_user_from_command_line(*, username: str, full_name: str, role: str
     dealer = next((d for d in dealers if d["name"] == dealer_name), None) if dealer_name else (
         dealers[0] if len(dealers) == 1 else None)
     if dealer is None and dealers and not dealer_name:
-        raise Refused("Hay varios concesionarios: indicá cuál con --dealer.")
+        raise Refused("Hay varios concesionarios: indique cuál con --dealer.")
     if dealer is None and role != Role.admin.value:
         raise Refused("El primer usuario de un concesionario nuevo debe ser administrador (--admin)."
                       if not dealers else f"No existe el concesionario {dealer_name!r}.")
@@ -287,7 +287,8 @@ async def add_user_from_command_line(*, username: str, full_name: str, role: str
                                       branch_ids=[b["id"] for b in branches],
                                       known_branches={b["id"] for b in branches})
     if "branch_ids" in errors:
-        errors["branch_ids"] = "Un usuario que no es administrador necesita al menos una sucursal: indicá --branch."
+        errors["branch_ids"] = ("Un usuario que no es administrador necesita al menos una sucursal: "
+                                "indíquela con --branch.")
     if reason := forms.password_error(password, None, username):
         errors["password"] = reason
     if errors:
@@ -309,7 +310,7 @@ async def add_user_from_command_line(*, username: str, full_name: str, role: str
     created = f"Usuario {username} creado ({role})"
     if dealer is None:
         return (f"{created} en el concesionario nuevo «{dealer_name or 'Mi concesionario'}». "
-                "Ingresá y creá la primera sucursal en /admin/sucursales.")
+                "Ingrese y cree la primera sucursal en /admin/sucursales.")
     return f"{created}."
 
 

@@ -29,8 +29,8 @@ from app.tables import Branch, CallPurpose, Country, Locale, Role
 
 MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on PostgreSQL
 
-REQUIRED = "Completá este dato."
-NOT_A_NUMBER = "Escribí un número entero, sin puntos ni letras."
+REQUIRED = "Complete este dato."
+NOT_A_NUMBER = "Escriba un número entero, sin puntos ni letras."
 
 COUNTRY_NAMES = {Country.argentina.value: "Argentina", Country.mexico.value: "México"}
 LOCALE_NAMES = {Locale.es_ar.value: "Español de Argentina", Locale.es_mx.value: "Español de México"}
@@ -256,7 +256,7 @@ def phone_display(e164: str) -> str:
 def email(value: str) -> tuple[str, str | None]:
     value = value.strip()
     if value and not valid_email(value):
-        return value, "Escribí una dirección de correo válida, por ejemplo nombre@dominio.com."
+        return value, "Escriba una dirección de correo válida, por ejemplo nombre@dominio.com."
     return value, None
 
 
@@ -298,7 +298,7 @@ def website(value: str) -> tuple[str, str | None]:
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in value or len(value) > 200:
-        return value, "Escribí la dirección del sitio, por ejemplo www.concesionario.com.ar."
+        return value, "Escriba la dirección del sitio, por ejemplo www.concesionario.com.ar."
     return value, None
 
 
@@ -373,18 +373,18 @@ def clean_branch(form: BranchForm, *, identity: bool, country: str) -> dict[str,
             errors["name"] = error
         values["country"] = (form.country or "").strip().upper()
         if values["country"] not in COUNTRY_NAMES:
-            errors["country"] = "Elegí Argentina o México."
+            errors["country"] = "Elija Argentina o México."
         else:
             country = values["country"]
         values["locale"] = (form.locale or "").strip()
         if values["locale"] not in LOCALE_NAMES:
-            errors["locale"] = "Elegí el español de Argentina o el de México."
+            errors["locale"] = "Elija el español de Argentina o el de México."
         values["timezone"] = (form.timezone or "").strip()
         if values["timezone"] not in zoneinfo.available_timezones():
-            errors["timezone"] = "Elegí una zona horaria de la lista."
+            errors["timezone"] = "Elija una zona horaria de la lista."
         values["currency"] = (form.currency or "").strip().upper()
         if values["currency"] not in list_currencies():
-            errors["currency"] = "Elegí una moneda de la lista (código ISO, por ejemplo ARS o MXN)."
+            errors["currency"] = "Elija una moneda de la lista (código ISO, por ejemplo ARS o MXN)."
     for name in ("street", "city", "state", "postal_code"):
         values[name], error = text(getattr(form, name), TEXTS[name])
         if error:
@@ -427,12 +427,12 @@ def clean_user(*, full_name: str, email_address: str, role: str, branch_ids: lis
         errors["email"] = error
     values["role"] = role.strip()
     if values["role"] not in {r.value for r in Role}:
-        errors["role"] = "Elegí un rol de la lista."
+        errors["role"] = "Elija un rol de la lista."
     unknown = set(branch_ids) - known_branches
     if unknown:
         errors["branch_ids"] = "Alguna de las sucursales elegidas no existe."
     elif values["role"] != Role.admin.value and not branch_ids:
-        errors["branch_ids"] = "Elegí al menos una sucursal: sólo un administrador trabaja sin sucursales asignadas."
+        errors["branch_ids"] = "Elija al menos una sucursal: sólo un administrador trabaja sin sucursales asignadas."
     values["branch_ids"] = [] if values["role"] == Role.admin.value else sorted(branch_ids)
     return values, errors
 
@@ -464,7 +464,7 @@ def clean_catalog_item(form: CatalogItemForm, outcomes: bool) -> dict[str, Any]:
     if outcomes:
         values["purpose"] = form.purpose.strip() or CallPurpose.any.value
         if values["purpose"] not in PURPOSE_NAMES:
-            errors["purpose"] = "Elegí a qué llamados se aplica."
+            errors["purpose"] = "Elija a qué llamados se aplica."
         values["reached"] = form.reached is not None
     check(errors)
     return values

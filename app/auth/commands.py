@@ -33,8 +33,8 @@ def _now() -> dt.datetime:
 
 def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return (f"Demasiados intentos fallidos: el usuario quedó bloqueado desde esta computadora por "
-            f"{minutes} minuto{'s' if minutes != 1 else ''}. Esperá o pedí ayuda a un administrador.")
+    return (f"Demasiados intentos fallidos: el usuario quedó bloqueado desde este equipo por "
+            f"{minutes} minuto{'s' if minutes != 1 else ''}. Espere o pida ayuda a un administrador.")
 
 
 async def sign_in(username: str, password: str, ip: str) -> SignedIn:

@@ -54,7 +54,7 @@ class AuthRoutes(Controller):
     async def sign_in(self, request: HTMXRequest, data: Annotated[SignInForm, Form]) -> Any:
         if not data.username.strip() or not data.password:
             return render(request, "auth/sign_in.html", status_code=422, siguiente=safe_next(data.siguiente),
-                          error="Escribí tu usuario y tu contraseña.", username=data.username)
+                          error="Escriba su usuario y su contraseña.", username=data.username)
         try:
             signed = await commands.sign_in(data.username, data.password, client_ip(request))
         except commands.SignInRefused as refusal:

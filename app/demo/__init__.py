@@ -90,7 +90,7 @@ async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool
         return Loaded(False, "La base ya tiene datos: no se cargó la demostración.")
     existing = await demo_dealer_id()
     if existing and not reset:
-        return Loaded(False, "La demostración ya estaba cargada (usá --reset para renovarla con fechas de hoy).")
+        return Loaded(False, "La demostración ya estaba cargada (use --reset para renovarla con fechas de hoy).")
     hashed = hash_now(PASSWORD)
     # One transaction (the generator's own ones join it): a failure half-way
     # leaves nothing behind, so the next load starts clean instead of saying

@@ -44,8 +44,8 @@ async def test_a_mexican_branch_reads_phones_as_mexican(as_user, make):
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("code", "Palermo Norte", "letras minúsculas"),
-    ("code", "", "Completá este dato"),
-    ("name", "", "Completá este dato"),
+    ("code", "", "Complete este dato"),
+    ("name", "", "Complete este dato"),
     ("country", "UY", "Argentina o México"),
     ("timezone", "Marte/Base_Alfa", "zona horaria"),
     ("currency", "PESOS", "moneda"),
@@ -55,7 +55,7 @@ async def test_a_mexican_branch_reads_phones_as_mexican(as_user, make):
     ("delivery_window_days", "0", "entre 1 y 365"),
     ("opportunity_window_days", "dos semanas", "número entero"),
     ("attempt_limit", "21", "entre 1 y 20"),
-    ("service_interval_km", "", "Completá este dato"),
+    ("service_interval_km", "", "Complete este dato"),
 ])
 async def test_bad_input_is_refused_field_by_field_and_nothing_is_written(as_user, make, field, value, message):
     world = await make.world()
@@ -136,7 +136,7 @@ async def test_manager_may_not_change_what_only_an_admin_does(as_user, make, fie
     manager = await as_user(world.users["manager"].username)
     form = manager_form(version=str(world.a.version), attempt_limit="8") | {field: branch_form()[field]}
     response = await manager.post(f"/admin/sucursales/{world.a.id}", data=form)
-    assert response.status_code == 403 and "Tu rol no permite cambiar el código" in response.text
+    assert response.status_code == 403 and "Su rol no permite cambiar el código" in response.text
     row = await branch_row(world.a.id)
     assert row["attempt_limit"] == 5 and row["version"] == world.a.version and row[field] == getattr(world.a, field)
 

@@ -47,7 +47,7 @@ async def test_a_manager_adds_a_reason_at_the_end(as_user, make):
     assert event["branch"] == world.a.id and event["user"] == world.users["manager"].id
 
 
-@pytest.mark.parametrize(("name", "message"), [("", "Completá este dato"), ("precio", "Ya hay un motivo")])
+@pytest.mark.parametrize(("name", "message"), [("", "Complete este dato"), ("precio", "Ya hay un motivo")])
 async def test_an_empty_or_repeated_name_is_refused(as_user, make, name, message):
     world = await make.world()
     manager = await as_user(world.users["manager"].username)

@@ -46,7 +46,7 @@ async def test_the_tax_id_follows_the_branches_country(as_user, make):
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", " ", "Completá este dato"),
+    ("name", " ", "Complete este dato"),
     ("tax_id", "30-71234567-2", "No es un CUIT"),
     ("email", "administracion", "dirección de correo"),
     ("website", "no tengo", "dirección del sitio"),

@@ -69,8 +69,8 @@ async def test_an_admin_needs_no_branches(as_user, make):
 
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"username": "María Gómez"}, "username", "minúsculas"),
-    ({"username": ""}, "username", "Completá este dato"),
-    ({"full_name": ""}, "full_name", "Completá este dato"),
+    ({"username": ""}, "username", "Complete este dato"),
+    ({"full_name": ""}, "full_name", "Complete este dato"),
     ({"email": "maria@"}, "email", "correo válida"),
     ({"role": "superuser"}, "role", "rol de la lista"),
     ({"branch_ids": []}, "branch_ids", "al menos una sucursal"),
@@ -194,10 +194,10 @@ async def test_an_admin_cannot_deactivate_himself_or_change_his_role(as_user, ma
     me = world.users["admin"]
     admin = await as_user(me.username)
     response = await admin.post(f"/admin/usuarios/{me.id}/desactivar", data={"version": me.version})
-    assert response.status_code == 422 and "No podés desactivar tu propio usuario" in response.text
+    assert response.status_code == 422 and "No puede desactivar su propio usuario" in response.text
     response = await admin.post(f"/admin/usuarios/{me.id}", data={
         "version": me.version, "full_name": "Yo", "role": "manager", "branch_ids": [str(world.a.id)]})
-    assert response.status_code == 422 and "tu propio rol" in error_of(response.text, "role")
+    assert response.status_code == 422 and "su propio rol" in error_of(response.text, "role")
     row = await user_row(me.id)
     assert row["active"] and row["role"] == "admin" and row["version"] == me.version
 

@@ -114,7 +114,7 @@ async def test_inactive_user_is_refused_even_with_the_right_password(client, mak
 
 async def test_empty_form_asks_for_both_fields(client, user):
     response = await try_sign_in(client, user.username, "")
-    assert response.status_code == 422 and "Escribí tu usuario y tu contraseña." in response.text
+    assert response.status_code == 422 and "Escriba su usuario y su contraseña." in response.text
     assert client.session_id is None
 
 

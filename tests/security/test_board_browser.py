@@ -149,7 +149,7 @@ async def test_board_sign_in_switch_branch_sign_out(page, branches, shots):
 
 async def test_errors_in_the_browser(page, branches, shots):
     await page.goto("/no-existe")
-    await expect(page.locator("[data-test='error-page']")).to_contain_text("No encontramos lo que buscás.")
+    await expect(page.locator("[data-test='error-page']")).to_contain_text("No encontramos lo que busca.")
     await page.screenshot(path=shots / "error-404.png", full_page=True)
 
     # An htmx request that fails shows its notice inside the page, which stays.
@@ -158,7 +158,7 @@ async def test_errors_in_the_browser(page, branches, shots):
     await select.locator("option").nth(1).evaluate("option => { option.value = '2147483000'; }")
     await select.select_option("2147483000")
     notice = page.locator("#notices [data-test='notice']")
-    await expect(notice).to_contain_text("No encontramos lo que buscás.")
+    await expect(notice).to_contain_text("No encontramos lo que busca.")
     await expect(page.locator("[data-test^='button-']")).to_have_count(6)
     await page.screenshot(path=shots / "aviso-htmx.png", full_page=True)
 

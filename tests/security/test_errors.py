@@ -66,13 +66,13 @@ async def bad_query(n: FromQuery[int]) -> int:
 HANDLERS = [forbidden, not_found, stale, invalid, refused, broken, english, english_conflict, bad_query]
 
 CASES = [  # path, status, Spanish message shown
-    ("403", 403, "Tu rol no permite esta acción."),
-    ("404", 404, "No encontramos lo que buscás."),
+    ("403", 403, "Su rol no permite esta acción."),
+    ("404", 404, "No encontramos lo que busca."),
     ("409", 409, "Otra persona acaba de modificar este registro."),
-    ("422", 422, "Revisá los datos marcados."),
+    ("422", 422, "Revise los datos marcados."),
     ("refused", 422, "Esta oportunidad ya no está abierta."),
     ("500", 500, "Ocurrió un error inesperado."),
-    ("english-404", 404, "No encontramos lo que buscás."),
+    ("english-404", 404, "No encontramos lo que busca."),
     ("english-409", 409, "Conflicto"),
     ("400?n=uno", 400, "Algún dato no tiene el formato esperado."),
 ]
@@ -145,9 +145,9 @@ async def test_invalid_lists_its_fields_under_api(probe):
 
 async def test_routing_errors_are_spanish_too(client):
     missing = await client.get("/no-existe")
-    assert missing.status_code == 404 and "No encontramos lo que buscás." in missing.text
+    assert missing.status_code == 404 and "No encontramos lo que busca." in missing.text
     api = await client.get("/api/v1/no-existe")
-    assert api.status_code == 404 and api.json()["detail"] == "No encontramos lo que buscás."
+    assert api.status_code == 404 and api.json()["detail"] == "No encontramos lo que busca."
     wrong = await client.put("/ingresar")
     assert wrong.status_code in (403, 405) and not leaks(wrong.text)
 
@@ -155,7 +155,7 @@ async def test_routing_errors_are_spanish_too(client):
 async def test_an_expired_form_says_so(client):
     await client.ensure_csrf()
     page = await client.post("/ingresar", data={"username": "x", "password": "y"}, headers={"x-csrftoken": "viejo"})
-    assert page.status_code == 403 and "El formulario venció. Recargá la página y probá de nuevo." in page.text
+    assert page.status_code == 403 and "El formulario venció. Recargue la página y pruebe de nuevo." in page.text
     assert 'data-test="error-page"' in page.text
     notice = await client.post("/ingresar", data={}, headers={"x-csrftoken": "viejo", "HX-Request": "true"})
     assert notice.status_code == 403 and "El formulario venció" in notice.text
