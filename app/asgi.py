@@ -6,7 +6,7 @@ import logging
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="never",  # app.errors logs what is unexpected, once
         ),
         request_max_body_size=MAX_BODY,
+        state=State({"settings": settings}),  # what request-time code reads (app.state.settings)
         on_startup=[start],
         on_shutdown=[stop],
         debug=False,

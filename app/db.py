@@ -17,6 +17,8 @@ from piccolo.querystring import QueryString
 
 from app.config import Settings, get_settings
 
+MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on PostgreSQL
+
 
 def make_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()

@@ -13,6 +13,7 @@ from piccolo.columns.combination import Where
 from piccolo.table import Table
 
 from app.auth.access import Access
+from app.db import MAX_ID
 from app.errors import NotFound
 from app.tables import Branch, User
 
@@ -41,8 +42,16 @@ def rows(table: type[Table], access: Access) -> Where:
     return dealer(table, access) if table is User else branches(table, access)
 
 
+def known_id(row_id: int) -> None:
+    """An id no row can have (PostgreSQL's integers are 32-bit) is simply not
+    found, instead of a database error."""
+    if not 0 < row_id <= MAX_ID:
+        raise NotFound()
+
+
 async def one(table: type[Table], access: Access, row_id: int, *columns: Column) -> dict[str, Any]:
     """One row by id within the user's reach, or NotFound."""
+    known_id(row_id)
     query = table.select(*columns).where((table._meta.primary_key == row_id) & rows(table, access))
     row = await query.first()
     if row is None:

@@ -23,11 +23,10 @@ from stdnum.exceptions import ValidationError
 from stdnum.mx import rfc
 
 from app.auth.passwords import weakness
+from app.db import MAX_ID
 from app.errors import Invalid
 from app.rules.contact import valid_email
 from app.tables import Branch, CallPurpose, Country, Locale, Role
-
-MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on PostgreSQL
 
 REQUIRED = "Complete este dato."
 NOT_A_NUMBER = "Escriba un número entero, sin puntos ni letras."

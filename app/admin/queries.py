@@ -10,7 +10,7 @@ from piccolo.columns.combination import Where
 from piccolo.table import Table
 
 from app import db, scope
-from app.admin.forms import MAX_ID, phone_display
+from app.admin.forms import phone_display
 from app.auth.access import Access
 from app.errors import NotFound
 from app.tables import Branch, CallOutcome, Dealer, DiscardReason, Role, User, UserBranch
@@ -30,12 +30,6 @@ class Catalog:
 
 REASONS = Catalog("motivos", DiscardReason, "discard_reason", False, "Motivos de descarte", "motivo")
 OUTCOMES = Catalog("resultados", CallOutcome, "call_outcome", True, "Resultados de llamado", "resultado")
-
-
-def in_range(row_id: int) -> None:
-    """An id no row can have (PostgreSQL's integers are 32-bit) is simply not found."""
-    if not 0 < row_id <= MAX_ID:
-        raise NotFound()
 
 
 def branch_reach(access: Access) -> Where:
@@ -84,7 +78,7 @@ async def branches(access: Access) -> list[dict[str, Any]]:
 
 
 async def branch(access: Access, branch_id: int) -> dict[str, Any]:
-    in_range(branch_id)
+    scope.known_id(branch_id)
     row = await Branch.select(*Branch.all_columns()).where((Branch.id == branch_id) & branch_reach(access)).first()
     if row is None:
         raise NotFound()
@@ -125,7 +119,7 @@ async def users(access: Access) -> list[dict[str, Any]]:
 
 
 async def user(access: Access, user_id: int) -> dict[str, Any]:
-    in_range(user_id)
+    scope.known_id(user_id)
     async with db.read_together():
         row = await scope.one(User, access, user_id, User.id, User.username, User.full_name, User.email,
                               User.role, User.active, User.last_sign_in_at, User.created_at, User.version)
@@ -146,7 +140,7 @@ async def active_admins(access: Access, but: int | None = None) -> int:
 
 async def reachable_branch(access: Access, branch_id: int) -> dict[str, Any]:
     """A branch whose catalogs the user keeps: one he works in (active)."""
-    in_range(branch_id)
+    scope.known_id(branch_id)
     row = await Branch.select(Branch.id, Branch.code, Branch.name, Branch.locale).where(
         (Branch.id == branch_id) & scope.branches(Branch, access)).first()
     if row is None:
@@ -184,7 +178,7 @@ async def catalog(access: Access, catalog: Catalog, branch_id: int) -> tuple[dic
 
 
 async def catalog_item(access: Access, catalog: Catalog, item_id: int) -> dict[str, Any]:
-    in_range(item_id)
+    scope.known_id(item_id)
     table = catalog.table
     row = await table.select(*_item_columns(catalog)).where(
         (table._meta.primary_key == item_id) & scope.branches(table, access)).first()

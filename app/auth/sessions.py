@@ -24,13 +24,24 @@ from app.config import Settings
 COOKIE = "retorno_sesion"
 STORE = "sessions"
 _ROTATE = "rotate_session"
+_LOADED = "session_as_loaded"
+TOUCH_EVERY = 60  # seconds: how stale "seen" may get before it is written again
+# Sent by requests the page makes by itself (the home's refresh every minute):
+# they must not keep an unattended screen signed in.
+BACKGROUND_HEADER = "x-retorno-background"
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
     """Litestar's backend, plus: no cookie and no store entry for anonymous
     visitors, a fresh session id when a request asks for one, and a cookie
     that really goes when the session ends (Litestar's "null" cookie keeps
-    the configured Max-Age, which wins over its Expires: browsers kept it)."""
+    the configured Max-Age, which wins over its Expires: browsers kept it).
+    An unchanged session is not written back: no store write per request."""
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[_LOADED] = dict(data)  # type: ignore[typeddict-item]
+        return data
 
     async def store_in_message(self, scope_session: Any, message: Message, connection: ASGIConnection) -> None:
         incoming = connection.cookies.get(self.config.key)
@@ -42,8 +53,10 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await self.delete(incoming, store=store)  # type: ignore[arg-type]
                 self._set_cookie(message, "", max_age=0, expires=0)
             return
-        if not scope.get("state", {}).get(_ROTATE):
-            await super().store_in_message(scope_session, message, connection)
+        state = scope.get("state", {})
+        if not state.get(_ROTATE):
+            if scope_session != state.get(_LOADED):
+                await super().store_in_message(scope_session, message, connection)
             return
         if had_cookie:
             await self.delete(incoming, store=store)  # type: ignore[arg-type]
@@ -97,5 +110,7 @@ def expired(session: dict[str, Any], settings: Settings, now: float) -> bool:
     return now - since > settings.session_max_hours * 3600 or now - seen > settings.session_idle_minutes * 60
 
 
-def touch(session: dict[str, Any], now: float) -> None:
-    session["seen"] = int(now)
+def touch(session: dict[str, Any], now: float, background: bool) -> None:
+    """Note the user's activity (at most once a minute, so most requests write nothing)."""
+    if not background and now - session.get("seen", 0) >= TOUCH_EVERY:
+        session["seen"] = int(now)

@@ -267,6 +267,26 @@ async def test_absolute_timeout_even_while_active(as_user, user, clock, settings
     assert is_sign_in_redirect(await client.get("/"))
 
 
+async def test_the_pages_own_refresh_does_not_keep_an_unattended_screen_signed_in(as_user, user, clock, settings):
+    client = await as_user(user.username)
+    idle = settings.session_idle_minutes * 60
+    refresh = {"HX-Request": "true", "X-Retorno-Background": "1"}  # what the home's every-minute poll sends
+    clock.now += idle - 60
+    assert (await client.get("/", headers=refresh)).status_code == 200
+    clock.now += 120
+    ended = await client.get("/", headers=refresh)
+    assert ended.status_code == 401 and ended.headers["hx-redirect"] == "/ingresar"
+
+
+async def test_a_request_within_the_minute_writes_no_session(as_user, user, clock):
+    client = await as_user(user.username)
+    quiet = await client.get("/")
+    assert quiet.status_code == 200 and "retorno_sesion" not in quiet.headers.get("set-cookie", "")
+    clock.now += sessions.TOUCH_EVERY
+    noted = await client.get("/")
+    assert f"retorno_sesion={client.session_id}" in noted.headers.get("set-cookie", "")
+
+
 async def test_bumping_the_epoch_ends_existing_sessions(as_user, user):
     client = await as_user(user.username)
     await User.update({User.session_epoch: User.session_epoch + 1}).where(User.id == user.id)
