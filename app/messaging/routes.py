@@ -12,11 +12,11 @@ from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from app.auth.access import ADMINS, CurrentAccess, allow
+from app.auth.access import ADMINS, Access, CurrentAccess, allow
 from app.config import get_settings
 from app.errors import Invalid
 from app.messaging import commands, queries
-from app.web import page_or_partial
+from app.web import page_or_partial, render
 
 
 @dataclass
@@ -32,19 +32,18 @@ def _smtp_summary() -> dict[str, str]:
             "sender": settings.mail_from, "user": settings.smtp_user or "sin usuario"}
 
 
+async def _context(access: Access, **extra: object) -> dict[str, object]:
+    return {"smtp": _smtp_summary(), "messages": await queries.recent_messages(access), "recipient": "",
+            "errors": {}} | extra
+
+
 class MailRoutes(Controller):
     path = "/admin/correo"
 
-    async def _page(self, request: HTMXRequest, access: CurrentAccess, status_code: int = 200,
-                    **context: object) -> Template:
-        context.setdefault("recipient", "")
-        context.setdefault("errors", {})
-        return page_or_partial(request, "messaging/mail.html", "messaging/_mail.html", status_code=status_code,
-                               smtp=_smtp_summary(), messages=await queries.recent_messages(access), **context)
-
     @get("/", opt=allow(ADMINS))
     async def show(self, request: HTMXRequest, access: CurrentAccess) -> Template:
-        return await self._page(request, access)
+        return page_or_partial(request, "messaging/mail.html", "messaging/_mail.html", section="correo",
+                               **await _context(access))
 
     @post("/prueba", opt=allow(ADMINS))
     async def send_test(self, request: HTMXRequest, access: CurrentAccess,
@@ -53,8 +52,10 @@ class MailRoutes(Controller):
         try:
             await commands.send_test_email(access, data.recipient)
         except Invalid as invalid:
-            return await self._page(request, access, status_code=422, recipient=data.recipient,
-                                    errors=invalid.errors)
+            context = await _context(access, recipient=data.recipient, errors=invalid.errors)
+            if request.htmx:
+                return render(request, "messaging/_mail_section.html", status_code=422, **context)
+            return render(request, "messaging/mail.html", status_code=422, section="correo", **context)
         if not request.htmx:
             return Redirect("/admin/correo", status_code=303)
-        return await self._page(request, access, sent_to=data.recipient.strip())
+        return render(request, "messaging/_mail_section.html", **await _context(access, sent_to=data.recipient.strip()))
