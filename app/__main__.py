@@ -119,7 +119,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     try:
         created = _with_db(lambda: admin.add_user_from_command_line(
             username=username, full_name=full_name, role=role, password=password, email=args.email or "",
-            branch_codes=args.branch or [], dealer_name=args.dealer,
+            branch_codes=args.branch or [], dealer_name=args.dealer, new_dealer=args.new_dealer,
         ))
     except admin.Refused as error:
         print(str(error), file=sys.stderr)
@@ -157,7 +157,8 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="nombre y apellido")
     add.add_argument("--email")
     add.add_argument("--branch", action="append", help="código de sucursal (repetible)")
-    add.add_argument("--dealer", help="nombre del concesionario, si todavía no existe ninguno")
+    add.add_argument("--dealer", help="nombre del concesionario (en una base vacía, el que se crea)")
+    add.add_argument("--new-dealer", action="store_true", help="crea el concesionario --dealer aunque ya haya otros")
     add.add_argument("--password-stdin", action="store_true", help="lee la contraseña de la entrada estándar")
     add.set_defaults(run=cmd_user_add)
     return top

@@ -15,6 +15,7 @@ from piccolo.table import Table
 
 from app.auth.passwords import hash_now
 from app.catalogs import seed_branch_catalogs
+from app.rules.vin import with_check_digit
 from app.tables import (
     Appointment,
     Branch,
@@ -93,7 +94,7 @@ class Factory:
     async def vehicle(self, branch: Any, owner: Any = None, **fields: Any) -> SimpleNamespace:
         owner = owner or await self.customer(branch)
         n = self.serial()
-        values = dict(vin=f"9BWZZZ377VT{n:06d}"[:17], plate=f"AB{n % 1000:03d}CD", make="Volkswagen",
+        values = dict(vin=with_check_digit(f"9BWZZZ377VT{n:06d}"), plate=f"AB{n % 1000:03d}CD", make="Volkswagen",
                       model="Gol Trend", model_year=2024)
         return await _insert(Vehicle, branch=_id(branch), owner=_id(owner), **(values | fields))
 

@@ -259,10 +259,12 @@ async def set_user_active(access: Access, user_id: int, version: str, active: bo
 
 
 async def add_user_from_command_line(*, username: str, full_name: str, role: str, password: str, email: str,
-                                     branch_codes: list[str], dealer_name: str | None) -> str:
+                                     branch_codes: list[str], dealer_name: str | None,
+                                     new_dealer: bool = False) -> str:
     """`python -m app user add`. On an empty database the first admin also
-    creates the dealer (named by --dealer); an admin with a --dealer that does
-    not exist yet starts another dealer. Branches are then created in /admin."""
+    creates the dealer (named by --dealer); once dealers exist, another one is
+    started only when asked (--new-dealer), so a mistyped name cannot create
+    an empty dealer. Branches are then created in /admin."""
     if pending := await db.pending_migrations():
         raise Refused(f"La base de datos no está al día ({len(pending)} migraciones pendientes): "
                       "ejecute `python -m app migrate` primero.")
@@ -275,6 +277,9 @@ async def add_user_from_command_line(*, username: str, full_name: str, role: str
         dealers[0] if len(dealers) == 1 else None)
     if dealer is None and dealers and not dealer_name:
         raise Refused("Hay varios concesionarios: indique cuál con --dealer.")
+    if dealer is None and dealers and dealer_name and not new_dealer:
+        raise Refused(f"No existe el concesionario {dealer_name!r}. Para crear otro concesionario "
+                      "agregue --new-dealer.")
     if dealer is None and role != Role.admin.value:
         raise Refused("El primer usuario de un concesionario nuevo debe ser administrador (--admin)."
                       if not dealers else f"No existe el concesionario {dealer_name!r}.")

@@ -1,8 +1,7 @@
 """Vehicles of the demo: what each market sells, VINs and plates.
 
 VINs follow ISO 3779 with the North-American check digit in position 9
-(`vin_check_digit`; the tests verify it against the vininfo library, which
-validates VINs but does not compute the digit). The world manufacturer
+(app.rules.vin). The world manufacturer
 identifiers (WMI) are the real ones of the plant that builds each model for
 that market.
 """
@@ -12,15 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-# Letters a VIN never uses (they look like digits).
-_VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-_VIN_VALUES = {
-    **{str(d): d for d in range(10)},
-    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
-    **dict(zip("JKLMN", range(1, 6), strict=True)), "P": 7, "R": 9,
-    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
-}
-_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+from app.rules import vin
+
 # Model-year letters repeat every 30 years; 2010 is "A".
 _YEAR_CODES = "ABCDEFGHJKLMNPRSTVWXY123456789"
 
@@ -143,13 +135,6 @@ def pick_colour(rng: random.Random, country: str) -> str:
 # --- VIN -------------------------------------------------------------------------
 
 
-def vin_check_digit(vin: str) -> str:
-    """The ISO 3779 / North-American check digit of a 17-character VIN (position 9 is ignored)."""
-    total = sum(_VIN_VALUES[c] * w for c, w in zip(vin.upper(), _VIN_WEIGHTS, strict=True))
-    remainder = total % 11
-    return "X" if remainder == 10 else str(remainder)
-
-
 def year_code(model_year: int) -> str:
     return _YEAR_CODES[(model_year - 2010) % 30]
 
@@ -157,12 +142,12 @@ def year_code(model_year: int) -> str:
 def make_vin(model: Model, model_year: int, plant: str, serial: int) -> str:
     """WMI + descriptor + check digit + year + plant + six-digit serial."""
     draft = f"{model.wmi}{model.vds}0{year_code(model_year)}{plant}{serial:06d}"
-    return draft[:8] + vin_check_digit(draft) + draft[9:]
+    return vin.with_check_digit(draft)
 
 
 def plant_code(model: Model) -> str:
     """One assembly-plant letter per model, stable across runs."""
-    return _VIN_ALPHABET[sum(map(ord, model.wmi + model.name)) % 23]
+    return vin.ALPHABET[sum(map(ord, model.wmi + model.name)) % 23]
 
 
 # --- plates ----------------------------------------------------------------------

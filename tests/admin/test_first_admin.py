@@ -46,7 +46,8 @@ async def test_the_first_admin_sets_up_the_dealer_from_admin(app, as_user, make)
     name = f"Autos del Sur {make.serial()}"  # the session's database already holds other dealers
     username = f"primera{make.serial()}"
     message = await add_user_from_command_line(username=username, full_name="Primera Administradora", role="admin",
-                                               password=PASSWORD, email="", branch_codes=[], dealer_name=name)
+                                               password=PASSWORD, email="", branch_codes=[], dealer_name=name,
+                                               new_dealer=True)
     assert username in message and name in message
     dealer = await Dealer.select(Dealer.id).where(Dealer.name == name).first()
     admin_row = await User.select(User.id, User.role).where(User.username == username).first()
@@ -86,6 +87,9 @@ async def test_the_command_line_says_what_is_missing(make):
     with pytest.raises(Refused, match="No existe el concesionario"):
         await add_user_from_command_line(username=f"x{make.serial()}", full_name="X", role="advisor",
                                          password=PASSWORD, email="", branch_codes=[], dealer_name="Nadie S.A.")
+    with pytest.raises(Refused, match="--new-dealer"):  # a mistyped dealer must not start an empty one
+        await add_user_from_command_line(username=f"x{make.serial()}", full_name="X", role="admin",
+                                         password=PASSWORD, email="", branch_codes=[], dealer_name=dealer.name + "x")
     username = f"asesor{make.serial()}"
     await add_user_from_command_line(username=username, full_name="Asesor", role="advisor", password=PASSWORD,
                                      email="asesor@example.com", branch_codes=[branch.code], dealer_name=dealer.name)
