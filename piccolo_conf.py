@@ -1,9 +1,5 @@
-"""Piccolo's entry point: the engine comes from DATABASE_URL (see app/config.py)."""
+"""For Piccolo's own command line run from the project root (`piccolo migrations new app --auto`)."""
 
-from piccolo.conf.apps import AppRegistry
+from app.piccolo_conf import APP_REGISTRY, DB
 
-from app.db import make_engine
-
-DB = make_engine()
-
-APP_REGISTRY = AppRegistry(apps=["app.piccolo_app"])
+__all__ = ["APP_REGISTRY", "DB"]

@@ -62,3 +62,12 @@ def test_the_command_line_prints_the_problem_and_stops(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "Configuración inválida: SECRET_KEY es obligatoria con RETORNO_ENV=production (32 caracteres o más)."]
+
+
+def test_the_app_runs_from_any_working_directory(tmp_path):
+    """A service manager may start it anywhere: nothing may depend on the project root being the cwd."""
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'otra.sqlite'}", "RETORNO_VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("Base de datos al día.")
