@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Windows:
-    deliveries: int = 30
-    opportunities: int = 15
-    no_shows: int = 7
-    done: int = 15
+    """A branch's window lengths in days (its settings; defaults live on the Branch table)."""
+
+    deliveries: int
+    opportunities: int
+    no_shows: int
+    done: int
 
 
 @dataclass(frozen=True)
