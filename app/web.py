@@ -8,6 +8,8 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest as Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
@@ -15,6 +17,9 @@ from litestar.template.config import TemplateConfig
 
 from app import i18n
 from app.config import ROOT
+
+# How a handler declares a browser form body: `data: Annotated[SomeForm, Form]`.
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"

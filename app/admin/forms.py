@@ -25,7 +25,7 @@ from stdnum.mx import rfc
 from app.auth.passwords import weakness
 from app.db import MAX_ID
 from app.errors import Invalid
-from app.rules.contact import valid_email
+from app.rules.contact import INVALID_EMAIL, valid_email
 from app.tables import Branch, CallPurpose, Country, Locale, Role
 
 REQUIRED = "Complete este dato."
@@ -255,7 +255,7 @@ def phone_display(e164: str) -> str:
 def email(value: str) -> tuple[str, str | None]:
     value = value.strip()
     if value and not valid_email(value):
-        return value, "Escriba una dirección de correo válida, por ejemplo nombre@dominio.com."
+        return value, INVALID_EMAIL
     return value, None
 
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -24,9 +23,7 @@ from app.admin.queries import OUTCOMES, REASONS, Catalog
 from app.auth import sessions
 from app.auth.access import ADMINS, MANAGERS, ROLE_NAMES, Access, CurrentAccess, allow
 from app.errors import Invalid
-from app.web import page_or_partial, render
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+from app.web import Form, page_or_partial, render
 
 # ?aviso=… after a redirect: what the next page confirms.
 NOTICES = {

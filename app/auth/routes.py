@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.plugins.htmx import ClientRefresh, HTMXRequest
 from litestar.response import Redirect, Response, Template
 
@@ -15,9 +14,7 @@ from app.audit import Actor
 from app.auth import commands, sessions
 from app.auth.access import EVERYONE, PUBLIC, CurrentAccess, allow, client_ip
 from app.errors import NotFound
-from app.web import render
-
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+from app.web import Form, render
 
 
 @dataclass

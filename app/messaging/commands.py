@@ -7,7 +7,7 @@ from app.audit import Actor, record
 from app.auth.access import Access
 from app.errors import Invalid
 from app.messaging import outbox
-from app.rules.contact import valid_email
+from app.rules.contact import INVALID_EMAIL, valid_email
 
 TEST_SUBJECT = "Retorno: correo de prueba"
 
@@ -15,7 +15,7 @@ TEST_SUBJECT = "Retorno: correo de prueba"
 async def send_test_email(access: Access, recipient: str) -> int:
     recipient = recipient.strip()
     if not valid_email(recipient):
-        raise Invalid(errors={"recipient": "Escriba una dirección de correo válida, por ejemplo nombre@dominio.com."})
+        raise Invalid(errors={"recipient": INVALID_EMAIL})
     branch = access.branch
     body = (f"Este es un correo de prueba enviado por {access.full_name} desde Retorno"
             f"{f' ({branch.name})' if branch else ''}.\n\nSi lo recibió, el correo saliente funciona.")

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -16,7 +14,7 @@ from app.auth.access import ADMINS, Access, CurrentAccess, allow
 from app.config import get_settings
 from app.errors import Invalid
 from app.messaging import commands, queries
-from app.web import page_or_partial, render
+from app.web import Form, page_or_partial, render
 
 
 @dataclass
@@ -47,7 +45,7 @@ class MailRoutes(Controller):
 
     @post("/prueba", opt=allow(ADMINS))
     async def send_test(self, request: HTMXRequest, access: CurrentAccess,
-                        data: Annotated[TestEmailForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+                        data: Annotated[TestEmailForm, Form],
                         ) -> Template | Redirect:
         try:
             await commands.send_test_email(access, data.recipient)

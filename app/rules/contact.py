@@ -8,5 +8,8 @@ import re
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+INVALID_EMAIL = "Escriba una dirección de correo válida, por ejemplo nombre@dominio.com."
+
+
 def valid_email(value: str) -> bool:
     return len(value) <= 200 and bool(_EMAIL.match(value))
