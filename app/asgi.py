@@ -18,6 +18,7 @@ from app.admin.routes import ADMIN_ROUTES
 from app.auth import sessions
 from app.auth.access import PUBLIC, authorize, provide_access
 from app.auth.routes import AuthRoutes
+from app.board.opportunities.routes import OpportunityRoutes
 from app.board.routes import COMING, BoardRoutes
 from app.config import Settings, get_settings
 from app.errors import exception_handlers
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             AuthRoutes,
             BoardRoutes,
+            OpportunityRoutes,
             *COMING,
             *ADMIN_ROUTES,
             MailRoutes,

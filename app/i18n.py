@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel import Locale as BabelLocale
 from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
@@ -138,3 +139,13 @@ def moneda(value: int | float | Decimal | None, currency: str) -> str:
     if value is None:
         return ""
     return format_currency(value, currency, locale=current().babel)
+
+
+def telefono(e164: str) -> str:
+    """+541147771850 → +54 11 4777-1850 (what the form and lists show)."""
+    if not e164:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

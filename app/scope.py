@@ -57,3 +57,9 @@ async def one(table: type[Table], access: Access, row_id: int, *columns: Column)
     if row is None:
         raise NotFound()
     return row
+
+
+def branches_sql(column: str, access: Access) -> tuple[str, tuple[int, ...]]:
+    """`branches()` for raw SQL (app.db.fetch): `column IN ({}, …)` and its arguments."""
+    ids = tuple(sorted(access.branch_ids)) or (0,)
+    return f"{column} IN ({', '.join('{}' for _ in ids)})", ids

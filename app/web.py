@@ -16,6 +16,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from app import i18n
+from app.board import labels
 from app.config import ROOT
 
 # How a handler declares a browser form body: `data: Annotated[SomeForm, Form]`.
@@ -38,10 +39,17 @@ def configure(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(fecha=i18n.fecha, fecha_hora=i18n.fecha_hora, hora=i18n.hora, numero=i18n.numero,
-                       moneda=i18n.moneda)
-    env.globals.update(static_url=static_url, htmx_js=f"js/{HTMX_FILE}")
+                       moneda=i18n.moneda, telefono=i18n.telefono)
+    env.globals.update(static_url=static_url, htmx_js=f"js/{HTMX_FILE}", options=options, board_labels=labels)
     env.trim_blocks = True
     env.lstrip_blocks = True
+
+
+def options(rows: list[dict[str, Any]], empty: str | None = None, value: str = "id",
+            text: str = "name") -> list[tuple[str, str]]:
+    """Catalog rows as a select's (value, text) pairs, optionally after an empty choice."""
+    pairs = [(str(row[value]), str(row[text])) for row in rows]
+    return [("", empty), *pairs] if empty is not None else pairs
 
 
 def template_config() -> TemplateConfig:
@@ -53,12 +61,12 @@ def wants_fragment(request: Request) -> bool:
     return bool(htmx) and not (htmx.boosted or htmx.history_restore_request)
 
 
-def page_or_partial(request: Request, page: str, partial: str, status_code: int = 200,
+def page_or_partial(request: Request, page_template: str, partial_template: str, status_code: int = 200,
                     **context: Any) -> Template:
     """The full page on a direct load, only the partial for an htmx swap."""
     context.setdefault("access", request.state.get("access"))
-    return Template(partial if wants_fragment(request) else page, context=context, status_code=status_code,
-                    headers={"Vary": "HX-Request"})
+    template = partial_template if wants_fragment(request) else page_template
+    return Template(template, context=context, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:

@@ -242,16 +242,6 @@ def phone(value: str, country: str) -> tuple[str, str | None]:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
 
 
-def phone_display(e164: str) -> str:
-    """+541147771850 → +54 11 4777-1850 (what the form and lists show)."""
-    if not e164:
-        return ""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
-
-
 def email(value: str) -> tuple[str, str | None]:
     value = value.strip()
     if value and not valid_email(value):

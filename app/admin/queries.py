@@ -10,9 +10,9 @@ from piccolo.columns.combination import Where
 from piccolo.table import Table
 
 from app import db, scope
-from app.admin.forms import phone_display
 from app.auth.access import Access
 from app.errors import NotFound
+from app.i18n import telefono as phone_display
 from app.tables import Branch, CallOutcome, Dealer, DiscardReason, Role, User, UserBranch
 
 

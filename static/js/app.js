@@ -1,8 +1,48 @@
 // Retorno's own script: small, no inline handlers (the CSP forbids them).
+
 // Focus the main region after an htmx page swap so keyboard users land on the content.
 document.addEventListener("htmx:afterSettle", function (event) {
   if (event.detail && event.detail.boosted) {
     var main = document.getElementById("main");
     if (main) { main.focus(); }
   }
+});
+
+// The board's side panel: after an action answers, focus the row it changed
+// (and flash it), or the first field with an error; a form focuses itself (autofocus).
+document.addEventListener("htmx:afterSettle", function (event) {
+  var panel = document.getElementById("panel");
+  if (!panel || event.detail.target !== panel) { return; }
+  var invalid = panel.querySelector("[aria-invalid=true]");
+  if (invalid) { invalid.focus(); return; }
+  var result = panel.querySelector("[data-focus]");
+  if (result) {
+    var row = document.getElementById(result.getAttribute("data-focus"));
+    if (row) {
+      row.classList.add("flash");
+      row.focus();
+      return;
+    }
+  }
+  if (!panel.querySelector("[autofocus]")) { panel.focus(); }
+});
+
+// Cancel / × in the panel: empty it instead of leaving the page (the link is the no-JS way back).
+document.addEventListener("click", function (event) {
+  var close = event.target.closest && event.target.closest("#panel .panel-close");
+  var panel = document.getElementById("panel");
+  if (!close || !panel || !panel.classList.contains("panel")) { return; }
+  event.preventDefault();
+  panel.innerHTML = "";
+  var empty = document.createElement("p");
+  empty.className = "panel-empty";
+  empty.textContent = "Elija una acción en la lista: se abre aquí.";
+  panel.appendChild(empty);
+});
+
+// Escape closes the panel too.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  var close = document.querySelector("#panel.panel .panel-close");
+  if (close) { close.click(); }
 });

@@ -1,0 +1,39 @@
+"""What the board calls its codes, in Spanish (gettext msgids: es-MX may say it otherwise)."""
+
+from __future__ import annotations
+
+from app.i18n import N_, gettext
+
+OPPORTUNITY_KINDS = {
+    "manual": N_("Llamado a pedido"),
+    "welcome_followup": N_("Primer servicio"),
+    "maintenance": N_("Mantenimiento"),
+    "lapsed": N_("Sin visitas hace 6 meses"),
+    "declined_work": N_("Trabajo no autorizado"),
+    "recall": N_("Campaña de seguridad"),
+    "technical_note": N_("Nota técnica"),
+    "marketing": N_("Campaña comercial"),
+    "service_campaign": N_("Campaña de servicio"),
+    "no_show": N_("Recontacto por inasistencia"),
+    "web_booking": N_("Reserva web"),
+}
+# What a user may create by hand (campaign kinds come from the campaign wizard).
+USER_KINDS = ("manual", "welcome_followup", "maintenance", "declined_work", "no_show")
+SLOT_NAMES = {"morning": N_("Mañana"), "midday": N_("Mediodía"), "afternoon": N_("Tarde"), "evening": N_("Noche")}
+CHANNEL_NAMES = {"phone": N_("Teléfono"), "whatsapp": N_("WhatsApp"), "email": N_("E-mail"), "sms": N_("SMS")}
+APPOINTMENT_STATUS = {
+    "scheduled": N_("Por confirmar"),
+    "confirmed": N_("Confirmado"),
+    "arrived": N_("Ingresó"),
+    "no_show": N_("No asistió"),
+    "cancelled": N_("Cancelado"),
+}
+
+
+def choices(names: dict[str, str], keys: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """A select's (value, text) pairs in the active branch's words."""
+    return [(key, gettext(names[key])) for key in (keys or tuple(names))]
+
+
+def user_kinds() -> list[tuple[str, str]]:
+    return choices(OPPORTUNITY_KINDS, USER_KINDS)

@@ -1,0 +1,353 @@
+"""The actions of Oportunidades nuevas, and "Crear oportunidad" from any list.
+
+Each runs in one transaction with its audit event. Order of refusals: a row
+out of reach is NotFound (404), then a stale version (409), then bad input
+(422, next to the field), then what the life cycle refuses (422, in words).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Any
+
+import asyncpg
+
+from app import db, i18n, scope
+from app.audit import Actor, record
+from app.auth.access import Access
+from app.board import common, forms
+from app.board.forms import AttemptForm, BookForm, DiscardForm, NewOpportunityForm, RescheduleForm
+from app.board.labels import USER_KINDS
+from app.errors import Invalid
+from app.rules import Refused
+from app.rules import calls as call_rules
+from app.rules import opportunities as rules
+from app.tables import (
+    Appointment,
+    AppointmentSource,
+    AttemptPurpose,
+    Channel,
+    ContactAttempt,
+    Delivery,
+    DiscardReason,
+    Opportunity,
+    OpportunitySource,
+    RepairOrder,
+    Vehicle,
+)
+
+_UNIQUE = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
+
+
+def _when(moment: dt.datetime) -> str:
+    return f"{i18n.fecha(moment)} a las {i18n.hora(moment)}"
+
+
+async def discard(access: Access, opp_id: int, form: DiscardForm) -> str:
+    seen = forms.version(form.version)
+    errors: dict[str, str] = {}
+    note = forms.comment(form.comment, errors)
+    async with db.write_transaction():
+        row = await common.current(Opportunity, access, opp_id, seen, Opportunity.status)
+        reason = None
+        if (reason_id := forms.optional_id(form.reason_id)) is not None:
+            reason = (
+                await DiscardReason.select(DiscardReason.id, DiscardReason.name)
+                .where((DiscardReason.id == reason_id) & (DiscardReason.branch == row["branch"]) & DiscardReason.active.eq(True))
+                .first()
+            )
+        if reason is None:
+            errors["reason_id"] = "Elija el motivo del descarte."
+        forms.check(errors)
+        assert reason is not None
+        status = rules.after_discard(row["status"], reason["id"])
+        await common.bump(
+            Opportunity,
+            opp_id,
+            seen,
+            {
+                Opportunity.status: status,
+                Opportunity.discard_reason: reason["id"],
+                Opportunity.discard_comment: note,
+                Opportunity.closed_at: common.now(),
+                Opportunity.updated_at: common.now(),
+            },
+        )
+        await record(
+            Actor.of(access),
+            "opportunity.discard",
+            entity="opportunity",
+            entity_id=opp_id,
+            branch_id=row["branch"],
+            before={"status": row["status"]},
+            after={"status": status, "reason": reason["name"], "comment": note},
+        )
+    return f"Oportunidad descartada: {reason['name']}."
+
+
+async def reschedule(access: Access, opp_id: int, form: RescheduleForm) -> str:
+    seen = forms.version(form.version)
+    async with db.write_transaction():
+        row = await common.current(
+            Opportunity, access, opp_id, seen, Opportunity.status, Opportunity.due_at, Opportunity.reschedule_count
+        )
+        branch = await common.branch_rules(row["branch"])
+        errors: dict[str, str] = {}
+        due = forms.moment(form.day, form.time, branch.tz, errors)
+        note = forms.comment(form.comment, errors)
+        forms.check(errors)
+        assert due is not None
+        count = rules.after_reschedule(row["status"], due, common.now(), row["reschedule_count"])
+        await common.bump(
+            Opportunity,
+            opp_id,
+            seen,
+            {Opportunity.due_at: due, Opportunity.reschedule_count: count, Opportunity.updated_at: common.now()},
+        )
+        await record(
+            Actor.of(access),
+            "opportunity.reschedule",
+            entity="opportunity",
+            entity_id=opp_id,
+            branch_id=row["branch"],
+            before={"due_at": row["due_at"].isoformat()},
+            after={"due_at": due.isoformat(), "reschedules": count, "comment": note},
+        )
+    return f"Oportunidad replanificada para el {_when(due)}."
+
+
+async def book(access: Access, opp_id: int, form: BookForm) -> str:
+    seen = forms.version(form.version)
+    async with db.write_transaction():
+        row = await common.current(
+            Opportunity,
+            access,
+            opp_id,
+            seen,
+            Opportunity.status,
+            Opportunity.customer,
+            Opportunity.vehicle,
+            Opportunity.reason,
+            Opportunity.kind,
+        )
+        branch = await common.branch_rules(row["branch"])
+        errors: dict[str, str] = {}
+        starts = forms.moment(form.day, form.time, branch.tz, errors)
+        note = forms.comment(form.comment, errors)
+        forms.check(errors)
+        assert starts is not None
+        status = rules.after_booking(row["status"], starts, common.now())
+        if row["vehicle"] is None:
+            raise Refused("Esta oportunidad no tiene vehículo: cree una nueva desde el vehículo del cliente.")
+        if form.same_day_ok != "1" and (other := await _same_day(row["vehicle"], starts, branch)):
+            raise Invalid(
+                errors={
+                    "same_day": i18n.gettext(
+                        "Este vehículo ya tiene un turno ese día, a las %(hora)s. Si igual corresponde otro, "
+                        "marque «Agendar igual»."
+                    )
+                    % {"hora": i18n.hora(other)}
+                }
+            )
+        await common.bump(
+            Opportunity,
+            opp_id,
+            seen,
+            {Opportunity.status: status, Opportunity.closed_at: common.now(), Opportunity.updated_at: common.now()},
+        )
+        appointment = (
+            await Appointment.insert(
+                Appointment(
+                    branch=row["branch"],
+                    customer=row["customer"],
+                    vehicle=row["vehicle"],
+                    opportunity=opp_id,
+                    starts_at=starts,
+                    source=AppointmentSource.board,
+                    reason=row["reason"][:300],
+                    confirmation_comment="",
+                    created_by=access.user_id,
+                )
+            ).returning(Appointment.id)
+        )[0]["id"]
+        await record(
+            Actor.of(access),
+            "opportunity.book",
+            entity="opportunity",
+            entity_id=opp_id,
+            branch_id=row["branch"],
+            before={"status": row["status"]},
+            after={"status": status, "appointment": appointment, "starts_at": starts.isoformat(), "comment": note},
+        )
+    return i18n.gettext("Turno vendido para el %(cuando)s. Ya figura en Próximos turnos, por confirmar.") % {
+        "cuando": _when(starts)
+    }
+
+
+async def _same_day(vehicle_id: int, starts: dt.datetime, branch: common.BranchRules) -> dt.datetime | None:
+    day = starts.astimezone(branch.tz).date()
+    first = dt.datetime.combine(day, dt.time(0), tzinfo=branch.tz).astimezone(dt.UTC)
+    other = (
+        await Appointment.select(Appointment.starts_at)
+        .where(
+            (Appointment.vehicle == vehicle_id)
+            & Appointment.status.is_in(["scheduled", "confirmed", "arrived"])
+            & (Appointment.starts_at >= first)
+            & (Appointment.starts_at < first + dt.timedelta(days=1))
+        )
+        .first()
+    )
+    return other["starts_at"] if other else None
+
+
+async def log_attempt(access: Access, opp_id: int, form: AttemptForm) -> str:
+    seen = forms.version(form.version)
+    errors: dict[str, str] = {}
+    note = forms.comment(form.comment, errors)
+    slot = form.time_slot if form.time_slot in call_rules.SLOTS else None
+    if slot is None:
+        errors["time_slot"] = "Elija la franja horaria del llamado."
+    channel = form.channel if form.channel in {c.value for c in Channel} - {"letter"} else None
+    if channel is None:
+        errors["channel"] = "Elija por dónde fue el contacto."
+    async with db.write_transaction():
+        row = await common.current(
+            Opportunity, access, opp_id, seen, Opportunity.status, Opportunity.customer, Opportunity.attempt_count
+        )
+        branch = await common.branch_rules(row["branch"])
+        try:
+            result = await common.outcome(row["branch"], forms.optional_id(form.outcome_id), "attempt")
+        except Invalid as invalid:
+            errors |= invalid.errors
+        forms.check(errors)
+        count = rules.after_attempt(row["status"], row["attempt_count"], branch.attempt_limit)
+        moment = common.now()
+        await common.bump(
+            Opportunity,
+            opp_id,
+            seen,
+            {Opportunity.attempt_count: count, Opportunity.last_attempt_at: moment, Opportunity.updated_at: moment},
+        )
+        await ContactAttempt.insert(
+            ContactAttempt(
+                branch=row["branch"],
+                customer=row["customer"],
+                purpose=AttemptPurpose.opportunity,
+                opportunity=opp_id,
+                channel=channel,
+                outcome=result["id"],
+                reached=result["reached"],
+                time_slot=slot,
+                comment=note,
+                user=access.user_id,
+                created_at=moment,
+            )
+        )
+        await record(
+            Actor.of(access),
+            "opportunity.attempt",
+            entity="opportunity",
+            entity_id=opp_id,
+            branch_id=row["branch"],
+            before={"attempts": row["attempt_count"]},
+            after={"attempts": count, "outcome": result["name"], "time_slot": slot, "comment": note},
+        )
+    message = f"Intento {count} de {branch.attempt_limit} registrado: {result['name']}."
+    if rules.at_attempt_limit(count, branch.attempt_limit):
+        message += " Se llegó al límite de intentos: corresponde la carta o el e-mail."
+    return message
+
+
+async def create(access: Access, form: NewOpportunityForm) -> tuple[int, str]:
+    """A new opportunity for a vehicle the user reaches: (its id, the confirmation)."""
+    vehicle_id = forms.optional_id(form.vehicle_id)
+    if vehicle_id is None:
+        raise Invalid(errors={"vehicle_id": "Falta el vehículo."})
+    vehicle = await scope.one(Vehicle, access, vehicle_id, Vehicle.id, Vehicle.branch, Vehicle.owner, Vehicle.driver)
+    customer = vehicle["owner"] or vehicle["driver"]
+    if customer is None:
+        raise Refused("Este vehículo no tiene cliente asociado: no hay a quién llamar.")
+    branch = await common.branch_rules(vehicle["branch"])
+    errors: dict[str, str] = {}
+    if form.kind not in USER_KINDS:
+        errors["kind"] = "Elija el tipo de oportunidad de la lista."
+    due = forms.moment(form.day, form.time, branch.tz, errors)
+    reason = (form.reason or "").strip()
+    if len(reason) > 300:
+        errors["reason"] = "Máximo 300 caracteres."
+    forms.check(errors)
+    assert due is not None
+    rules.not_in_past(due, common.now(), "La fecha de contacto")
+    links = {
+        "delivery": await _linked(Delivery, form.delivery_id, vehicle_id, access),
+        "repair_order": await _linked(RepairOrder, form.repair_order_id, vehicle_id, access),
+    }
+    source = (
+        OpportunitySource.welcome_call
+        if links["delivery"]
+        else OpportunitySource.repair_order
+        if links["repair_order"]
+        else OpportunitySource.user
+    )
+    taken = _taken()
+    try:
+        async with db.write_transaction():
+            if await Opportunity.exists().where(
+                (Opportunity.vehicle == vehicle_id)
+                & (Opportunity.kind == form.kind)
+                & Opportunity.campaign.is_null()
+                & (Opportunity.status == "open")
+            ):
+                raise taken
+            opp_id = (
+                await Opportunity.insert(
+                    Opportunity(
+                        branch=vehicle["branch"],
+                        customer=customer,
+                        vehicle=vehicle_id,
+                        kind=form.kind,
+                        source=source,
+                        reason=reason,
+                        due_at=due,
+                        created_by=access.user_id,
+                        assigned_to=access.user_id,
+                        **links,
+                    )
+                ).returning(Opportunity.id)
+            )[0]["id"]
+            await record(
+                Actor.of(access),
+                "opportunity.create",
+                entity="opportunity",
+                entity_id=opp_id,
+                branch_id=vehicle["branch"],
+                after={
+                    "kind": form.kind,
+                    "source": source.value,
+                    "due_at": due.isoformat(),
+                    "reason": reason,
+                    "vehicle": vehicle_id,
+                },
+            )
+    except _UNIQUE as error:  # another user created the same one a moment ago
+        raise taken from error
+    return opp_id, f"Oportunidad creada para el {_when(due)}. Figura en Oportunidades nuevas."
+
+
+def _taken() -> Invalid:
+    return Invalid(
+        errors={
+            "kind": "Este vehículo ya tiene una oportunidad abierta de este tipo: "
+            "replanifíquela en lugar de crear otra."
+        }
+    )
+
+
+async def _linked(model: Any, value: str, vehicle_id: int, access: Access) -> int | None:
+    """A delivery or repair order the new opportunity comes from: only one of this vehicle."""
+    row_id = forms.optional_id(value)
+    if row_id is None:
+        return None
+    row = await scope.one(model, access, row_id, model.id, model.vehicle)
+    return row_id if row["vehicle"] == vehicle_id else None
