@@ -18,8 +18,11 @@ from app.admin.routes import ADMIN_ROUTES
 from app.auth import sessions
 from app.auth.access import PUBLIC, authorize, provide_access
 from app.auth.routes import AuthRoutes
+from app.board.appointments.routes import AppointmentRoutes
+from app.board.deliveries.routes import DeliveryRoutes
 from app.board.opportunities.routes import OpportunityRoutes
 from app.board.routes import COMING, BoardRoutes
+from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.config import Settings, get_settings
 from app.errors import exception_handlers
 from app.health import healthz
@@ -46,6 +49,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthRoutes,
             BoardRoutes,
             OpportunityRoutes,
+            AppointmentRoutes,
+            DeliveryRoutes,
+            InProcessRoutes,
+            DoneRoutes,
             *COMING,
             *ADMIN_ROUTES,
             MailRoutes,

@@ -23,6 +23,7 @@ from arq.jobs import Job
 from arq.worker import func
 
 from app import db
+from app.board.appointments.no_shows import mark_no_shows
 from app.config import Settings
 from app.messaging import outbox
 
@@ -34,6 +35,7 @@ JobFunction = Callable[..., Awaitable[Any]]
 FUNCTIONS: dict[str, JobFunction] = {
     "deliver_message": outbox.deliver_message,
     "sweep_outbox": outbox.sweep_outbox,
+    "mark_no_shows": mark_no_shows,
 }
 
 
@@ -43,7 +45,11 @@ class Cron:
     minutes: frozenset[int]  # minutes of the hour it runs at
 
 
-CRONS = [Cron("sweep_outbox", frozenset(range(0, 60, 5)))]
+CRONS = [
+    Cron("sweep_outbox", frozenset(range(0, 60, 5))),
+    # Hourly: each branch's local midnight passes at a different UTC hour.
+    Cron("mark_no_shows", frozenset({7})),
+]
 
 
 class InProcessQueue:

@@ -136,3 +136,15 @@ class Factory:
         users["other_dealer_admin"] = await self.user("admin", dealer=other_dealer)
         users["mx_coordinator"] = await self.user("coordinator", [b])
         return SimpleNamespace(dealer=dealer, a=a, b=b, other_dealer=other_dealer, c=c, users=users)
+
+    async def call_outcome(self, branch: Any, purpose: str = "any", reached: bool | None = None) -> SimpleNamespace:
+        """One of the branch's seeded call outcomes for this purpose (exactly it, not "any")."""
+        from app.tables import CallOutcome
+
+        query = CallOutcome.select().where((CallOutcome.branch == _id(branch)) & (CallOutcome.purpose == purpose))
+        if reached is not None:
+            query = query.where(CallOutcome.reached == reached)
+        row = await query.order_by(CallOutcome.position).first()
+        return SimpleNamespace(**row) if row else await _insert(
+            CallOutcome, branch=_id(branch), name=f"Resultado {self.serial()}", purpose=purpose,
+            reached=True if reached is None else reached)

@@ -21,7 +21,7 @@ _VERBS = ("revis|recarg|ingres|esper|escrib|eleg|cre|complet|prob|indic|ejecut|b
           "confirm|seleccion|marc|carg|sub|descarg|peg|toc|mir|us|intent|avis|llam|edit|asign|desactiv|reactiv|"
           "activ|import|export|acept|cancel|envi|cerr|abr|volv|pas|dej|verific|ten|pod|quer|sab|hac|dec|ped|pon")
 FAMILIAR = re.compile(rf"\b(?:(?:{_VERBS})(?:á|é|í|ás|és|ís)(?:le|lo|la|les|los|las|me|nos|selo|sela)?"
-                      r"|sos|vos|tus?|te|pedile|decile|fijate)\b", re.I)
+                      r"|sos|vos|tus?|te|pedile|decile|fijate|dale|pasale)\b", re.I)
 USER_FACING = ("app/**/*.py", "templates/**/*.html", "static/js/app.js")
 
 

@@ -171,7 +171,7 @@ async def create_user(access: Access, form: forms.NewUserForm) -> int:
 
 def _last_admin(what: str) -> Invalid:
     return Invalid(f"No se puede {what}: es el único administrador activo del concesionario. "
-                   "Primero dale el rol de administrador a otra persona.")
+                   "Primero asigne el rol de administrador a otra persona.")
 
 
 async def update_user(access: Access, user_id: int, form: forms.UserForm) -> None:
@@ -192,7 +192,7 @@ async def update_user(access: Access, user_id: int, form: forms.UserForm) -> Non
                 raise Invalid(errors={"role": "No puede cambiar su propio rol: pídaselo a otro administrador."})
             if (before["role"] == Role.admin.value and before["active"]
                     and not await queries.active_admins(access, but=user_id)):
-                raise Invalid(errors={"role": "Es el único administrador activo: dale ese rol a otra persona "
+                raise Invalid(errors={"role": "Es el único administrador activo: asigne ese rol a otra persona "
                                               "antes de cambiar el suyo."})
         old, new = audit.changes(before, values)
         if not new:

@@ -31,7 +31,7 @@ NOTICES = {
     "sucursal-creada": "Sucursal creada, con los motivos de descarte y resultados de llamado iniciales.",
     "sucursal-desactivada": "Sucursal desactivada: ya no aparece en el tablero de nadie.",
     "sucursal-reactivada": "Sucursal reactivada.",
-    "usuario-creado": "Usuario creado. Pasale su usuario y la contraseña inicial.",
+    "usuario-creado": "Usuario creado. Entréguele su usuario y la contraseña inicial.",
     "clave": "Contraseña cambiada. Las sesiones abiertas de ese usuario se cerraron.",
     "desactivado": "Usuario desactivado. Sus sesiones abiertas se cerraron.",
     "reactivado": "Usuario reactivado: ya puede ingresar.",

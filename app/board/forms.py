@@ -17,6 +17,7 @@ from app.errors import Invalid
 
 REQUIRED = "Complete este dato."
 _DIGITS = re.compile(r"[0-9]{1,10}")
+_ONE_DIGIT_HOUR = re.compile(r"[0-9](:|$)")
 COMMENT_LIMIT = 1000
 
 
@@ -38,9 +39,13 @@ def local_date(value: str, field: str, errors: dict[str, str]) -> dt.date | None
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(value, pattern).date()
+            day = dt.datetime.strptime(value, pattern).date()
         except ValueError:
             continue
+        # "01/02/26" reads as the year 26, and 31/12/9999 23:00 local is past the last UTC moment (a 500).
+        if 1900 <= day.year <= 2999:
+            return day
+        break
     errors[field] = "Escriba la fecha como dd/mm/aaaa."
     return None
 
@@ -50,6 +55,8 @@ def local_time(value: str, field: str, errors: dict[str, str]) -> dt.time | None
     if not value:
         errors[field] = REQUIRED
         return None
+    if _ONE_DIGIT_HOUR.match(value):  # "9" or "9:30", as typed without the browser's time picker
+        value = f"0{value}"
     try:
         return dt.time.fromisoformat(value if len(value) > 2 else f"{value}:00").replace(second=0, microsecond=0)
     except ValueError:

@@ -105,6 +105,7 @@ async def act(
     form_template: str,
     form_context: Callable[[], Awaitable[dict[str, Any]]],
     form: Any,
+    follow_up: FollowUp | None = None,
 ) -> Template | Redirect:
     """Run one action's command and answer as the module docstring says.
     `command` returns the sentence that confirms what was done; `row_id` is
@@ -131,7 +132,8 @@ async def act(
         return await _after(request, access, instance, row_id, message, "conflict", 409)
     except Refused as refused:
         return await _after(request, access, instance, row_id, str(refused), "error", 422)
-    return await _after(request, access, instance, row_id, message, "done", 200)
+    follow = await follow_up() if follow_up else None
+    return await _after(request, access, instance, row_id, message, "done", 200, follow)
 
 
 async def _after(
@@ -142,8 +144,22 @@ async def _after(
     message: str,
     kind: str,
     status_code: int,
+    follow: tuple[str, dict[str, Any]] | None = None,
 ) -> Template | Redirect:
+    follow_template, follow_context = follow or (None, {})
     if not wants_fragment(request):
+        if follow_template:  # no JavaScript: the next step's form is a page of its own, under the confirmation
+            return render(
+                request,
+                "board/action_page.html",
+                status_code,
+                instance=instance,
+                form_template=follow_template,
+                done=message,
+                errors={},
+                strip=await strip_counts(access),
+                **follow_context,
+            )
         if status_code == 200:
             return Redirect(instance.path, status_code=303)
         return render(
@@ -169,4 +185,6 @@ async def _after(
         row=row,
         page=Page([], 0, chosen, counts),
         strip=await strip_counts(access),
+        follow_template=follow_template,
+        **follow_context,
     )

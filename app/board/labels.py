@@ -37,3 +37,19 @@ def choices(names: dict[str, str], keys: tuple[str, ...] | None = None) -> list[
 
 def user_kinds() -> list[tuple[str, str]]:
     return choices(OPPORTUNITY_KINDS, USER_KINDS)
+
+# --- Entregas, En proceso, Servicios realizados -----------------------------------------------
+REPAIR_ORDER_STAGES = {
+    "quote": N_("Presupuesto"),
+    "authorization": N_("En autorización"),
+    "in_process": N_("En reparación"),
+    "finished": N_("Terminado"),
+}
+
+# --- Próximos turnos ------------------------------------------------------------------------------
+APPOINTMENT_SOURCES = {"dms": N_("DMS"), "board": N_("tablero"), "web": N_("web")}
+RECONTACT_STEPS = {
+    "appointment": N_("Nuevo turno (el cliente ya eligió fecha y hora)"),
+    "opportunity": N_("Volver a llamar (oportunidad de recontacto)"),
+    "none": N_("Nada más por ahora"),
+}

@@ -110,10 +110,12 @@ NO_SEARCH = Search("TRUE", ())
 def search(q: str) -> Search:
     if not q:
         return NO_SEARCH
-    words = q.lower()
     plate = _PLATE.sub("", q).upper()
-    clauses = ["LOWER(c.name) LIKE {}", "v.plate LIKE {}", "v.vin LIKE {}"]
-    args: list[Any] = [f"%{_escape(words)}%", f"%{_escape(plate)}%", f"%{_escape(plate)}%"]
+    # SQLite's LOWER()/UPPER() change only ASCII letters: a DMS's "GÓMEZ" lowers to "gÓmez", so the
+    # name is also compared in upper case (on PostgreSQL either comparison finds it).
+    clauses = ["LOWER(c.name) LIKE {}", "UPPER(c.name) LIKE {}", "v.plate LIKE {}", "v.vin LIKE {}"]
+    args: list[Any] = [f"%{_escape(q.lower())}%", f"%{_escape(q.upper())}%", f"%{_escape(plate)}%",
+                       f"%{_escape(plate)}%"]
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 4:
         # Phones are stored E.164: the digits the user typed match any of the three.

@@ -36,10 +36,5 @@ def _coming(path: str, title: str, what: str):  # type: ignore[no-untyped-def]
 
 # Titles go through gettext in the template (es-MX says "citas").
 COMING = [
-    _coming("/entregas", N_("Entregas"), N_("las entregas de los últimos días con su llamado de bienvenida")),
-    _coming("/turnos", N_("Próximos turnos"),
-            N_("los turnos por confirmar, confirmados, inasistencias e ingresos")),
-    _coming("/en-proceso", N_("En proceso"), N_("los vehículos en el taller por antigüedad")),
-    _coming("/realizados", N_("Servicios realizados"), N_("los servicios entregados con su llamado de cortesía")),
     _coming("/reportes", N_("Reportes"), N_("los reportes de cada instancia con gráficos y exportación")),
 ]

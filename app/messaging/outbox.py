@@ -24,6 +24,13 @@ log = logging.getLogger("retorno.outbox")
 
 MAX_ATTEMPTS = 5
 STUCK_AFTER = dt.timedelta(minutes=10)
+RETRY_AFTER = dt.timedelta(minutes=5)  # after a failed try; doubled after each: 5, 10, 20, 40 minutes
+
+
+def retry_due(attempts: int, last_try: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a pending message may be tried again: at once if never tried,
+    else after a back-off that doubles with each failed try."""
+    return attempts == 0 or last_try is None or last_try + RETRY_AFTER * 2 ** (attempts - 1) <= now
 
 
 async def queue_email(*, recipient: str, subject: str, body_text: str, body_html: str = "",
@@ -94,12 +101,16 @@ async def deliver_message(ctx: dict[str, Any], message_id: int) -> str:
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     """Cron job: deliver whatever is pending (a lost enqueue, a retry after an
-    SMTP failure) and release claims of a worker that died mid-send."""
+    SMTP failure, once its back-off has passed) and release claims of a worker
+    that died mid-send."""
     now = dt.datetime.now(dt.UTC)
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.pending}).where(
         (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.claimed_at < now - STUCK_AFTER))
-    pending = await OutboxMessage.select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.pending).order_by(OutboxMessage.id).limit(500)
-    for row in pending:
-        await deliver_message(ctx, row["id"])
-    return len(pending)
+    pending = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.claimed_at).where(
+        (OutboxMessage.status == OutboxStatus.pending)
+        & ((OutboxMessage.attempts == 0) | (OutboxMessage.claimed_at < now - RETRY_AFTER))
+    ).order_by(OutboxMessage.id).limit(500)
+    due = [row["id"] for row in pending if retry_due(row["attempts"], row["claimed_at"], now)]
+    for message_id in due:
+        await deliver_message(ctx, message_id)
+    return len(due)

@@ -46,3 +46,25 @@ document.addEventListener("keydown", function (event) {
   var close = document.querySelector("#panel.panel .panel-close");
   if (close) { close.click(); }
 });
+
+// An action's answer carries the row, the tabs and the strip out of band. When one of them
+// is not on screen (the user changed tab or searched while the panel was open, or the
+// action was opened from a page without the list), drop it instead of letting htmx fail.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var response = event.detail.serverResponse;
+  if (typeof response !== "string" || response.indexOf("hx-swap-oob") === -1) { return; }
+  var holder = document.createElement("template");
+  holder.innerHTML = response;
+  var fragments = [holder.content];
+  holder.content.querySelectorAll("template").forEach(function (inner) { fragments.push(inner.content); });
+  var dropped = false;
+  fragments.forEach(function (fragment) {
+    fragment.querySelectorAll("[hx-swap-oob]").forEach(function (element) {
+      if (!element.id || !document.getElementById(element.id)) {
+        element.remove();
+        dropped = true;
+      }
+    });
+  });
+  if (dropped) { event.detail.serverResponse = holder.innerHTML; }
+});

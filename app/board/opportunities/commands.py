@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -20,6 +21,7 @@ from app.board import common, forms
 from app.board.forms import AttemptForm, BookForm, DiscardForm, NewOpportunityForm, RescheduleForm
 from app.board.labels import USER_KINDS
 from app.errors import Invalid
+from app.i18n import N_
 from app.rules import Refused
 from app.rules import calls as call_rules
 from app.rules import opportunities as rules
@@ -37,11 +39,37 @@ from app.tables import (
     Vehicle,
 )
 
+T = TypeVar("T")
 _UNIQUE = (sqlite3.IntegrityError, asyncpg.exceptions.UniqueViolationError)
+
+# The life cycle's sentences that say "turno": es-MX says "cita" (app.rules imports no gettext).
+RULE_SENTENCES = (
+    N_("Esta oportunidad ya tiene turno vendido: no admite cambios."),
+    N_("El turno no puede quedar en el pasado."),
+)
 
 
 def _when(moment: dt.datetime) -> str:
     return f"{i18n.fecha(moment)} a las {i18n.hora(moment)}"
+
+
+def _rule(step: Callable[..., T], *args: Any) -> T:
+    """A life-cycle step, its refusal in the branch's words."""
+    try:
+        return step(*args)
+    except Refused as refused:
+        raise Refused(i18n.gettext(str(refused))) from None
+
+
+def _not_past(moment: dt.datetime | None, what: str, errors: dict[str, str], field: str = "day") -> None:
+    """A date in the past is a typo: said next to the date, with the form kept (not a refusal that
+    closes the form)."""
+    if moment is None:
+        return
+    try:
+        rules.not_in_past(moment, common.now(), what)
+    except Refused as refused:
+        errors[field] = i18n.gettext(str(refused))
 
 
 async def discard(access: Access, opp_id: int, form: DiscardForm) -> str:
@@ -54,14 +82,15 @@ async def discard(access: Access, opp_id: int, form: DiscardForm) -> str:
         if (reason_id := forms.optional_id(form.reason_id)) is not None:
             reason = (
                 await DiscardReason.select(DiscardReason.id, DiscardReason.name)
-                .where((DiscardReason.id == reason_id) & (DiscardReason.branch == row["branch"]) & DiscardReason.active.eq(True))
+                .where((DiscardReason.id == reason_id) & (DiscardReason.branch == row["branch"])
+                       & DiscardReason.active.eq(True))
                 .first()
             )
         if reason is None:
             errors["reason_id"] = "Elija el motivo del descarte."
         forms.check(errors)
         assert reason is not None
-        status = rules.after_discard(row["status"], reason["id"])
+        status = _rule(rules.after_discard, row["status"], reason["id"])
         await common.bump(
             Opportunity,
             opp_id,
@@ -95,10 +124,11 @@ async def reschedule(access: Access, opp_id: int, form: RescheduleForm) -> str:
         branch = await common.branch_rules(row["branch"])
         errors: dict[str, str] = {}
         due = forms.moment(form.day, form.time, branch.tz, errors)
+        _not_past(due, "La nueva fecha", errors)
         note = forms.comment(form.comment, errors)
         forms.check(errors)
         assert due is not None
-        count = rules.after_reschedule(row["status"], due, common.now(), row["reschedule_count"])
+        count = _rule(rules.after_reschedule, row["status"], due, common.now(), row["reschedule_count"])
         await common.bump(
             Opportunity,
             opp_id,
@@ -134,14 +164,24 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
         branch = await common.branch_rules(row["branch"])
         errors: dict[str, str] = {}
         starts = forms.moment(form.day, form.time, branch.tz, errors)
+        _not_past(starts, "El turno", errors)
         note = forms.comment(form.comment, errors)
         forms.check(errors)
         assert starts is not None
-        status = rules.after_booking(row["status"], starts, common.now())
+        status = _rule(rules.after_booking, row["status"], starts, common.now())
         if row["vehicle"] is None:
             raise Refused("Esta oportunidad no tiene vehículo: cree una nueva desde el vehículo del cliente.")
+        # The version guard before the same-day check: a second user booking this opportunity at the same
+        # moment waits here for the first one's commit and is told who booked it (409), instead of being
+        # warned of "another" appointment that day (the first one's) and invited to book it again.
+        await common.bump(
+            Opportunity,
+            opp_id,
+            seen,
+            {Opportunity.status: status, Opportunity.closed_at: common.now(), Opportunity.updated_at: common.now()},
+        )
         if form.same_day_ok != "1" and (other := await _same_day(row["vehicle"], starts, branch)):
-            raise Invalid(
+            raise Invalid(  # rolls the guard's update back with the transaction
                 errors={
                     "same_day": i18n.gettext(
                         "Este vehículo ya tiene un turno ese día, a las %(hora)s. Si igual corresponde otro, "
@@ -150,12 +190,6 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
                     % {"hora": i18n.hora(other)}
                 }
             )
-        await common.bump(
-            Opportunity,
-            opp_id,
-            seen,
-            {Opportunity.status: status, Opportunity.closed_at: common.now(), Opportunity.updated_at: common.now()},
-        )
         appointment = (
             await Appointment.insert(
                 Appointment(
@@ -221,7 +255,7 @@ async def log_attempt(access: Access, opp_id: int, form: AttemptForm) -> str:
         except Invalid as invalid:
             errors |= invalid.errors
         forms.check(errors)
-        count = rules.after_attempt(row["status"], row["attempt_count"], branch.attempt_limit)
+        count = _rule(rules.after_attempt, row["status"], row["attempt_count"], branch.attempt_limit)
         moment = common.now()
         await common.bump(
             Opportunity,
@@ -273,12 +307,12 @@ async def create(access: Access, form: NewOpportunityForm) -> tuple[int, str]:
     if form.kind not in USER_KINDS:
         errors["kind"] = "Elija el tipo de oportunidad de la lista."
     due = forms.moment(form.day, form.time, branch.tz, errors)
+    _not_past(due, "La fecha de contacto", errors)
     reason = (form.reason or "").strip()
     if len(reason) > 300:
         errors["reason"] = "Máximo 300 caracteres."
     forms.check(errors)
     assert due is not None
-    rules.not_in_past(due, common.now(), "La fecha de contacto")
     links = {
         "delivery": await _linked(Delivery, form.delivery_id, vehicle_id, access),
         "repair_order": await _linked(RepairOrder, form.repair_order_id, vehicle_id, access),

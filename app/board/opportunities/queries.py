@@ -62,7 +62,8 @@ async def page(access: Access, chosen: Listing) -> Page:
         f" AND {where.sql}"
     )
     async with db.read_together():
-        rows = await db.fetch(paged(inner, "o.due_at, o.id"), now, access.branch.id, start, end, *where.args, chosen.offset)
+        rows = await db.fetch(paged(inner, "o.due_at, o.id"), now, access.branch.id, start, end, *where.args,
+                              chosen.offset)
         counts = await tab_counts(access, chosen, now, b)
     return Page(rows, counts[chosen.tab], chosen, counts)
 
@@ -110,7 +111,8 @@ async def row(access: Access, opp_id: int) -> dict[str, Any]:
 async def discard_reasons(access: Access, branch_id: int) -> list[dict[str, Any]]:
     return (
         await DiscardReason.select(DiscardReason.id, DiscardReason.name)
-        .where((DiscardReason.branch == branch_id) & DiscardReason.active.eq(True) & scope.branches(DiscardReason, access))
+        .where((DiscardReason.branch == branch_id) & DiscardReason.active.eq(True)
+               & scope.branches(DiscardReason, access))
         .order_by(DiscardReason.position)
         .order_by(DiscardReason.name)
     )
@@ -176,7 +178,9 @@ async def new_opportunity(
             due = opportunity_rules.service_due(
                 since, branch.service_interval_days, branch.service_interval_km, vehicle["monthly_km"]
             )
-    due = max(due, today)
+    # A due date already gone (an old sale or visit) is proposed for tomorrow: today at 10:00 may be past
+    # by now, and the form would refuse its own proposal.
+    due = due if due > today else today + dt.timedelta(days=1)
     return {
         "vehicle": vehicle,
         "form": {

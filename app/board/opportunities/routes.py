@@ -182,11 +182,14 @@ class OpportunityRoutes(Controller):
             vehicle = await queries.vehicle_summary(access, forms.optional_id(data.vehicle_id) or 0)
             return {"vehicle": vehicle, "kinds": user_kinds()}
 
+        # A row id only means something in the list it came from: of an unknown list (not registered,
+        # or typed), it would refresh the opportunity that happens to have that id.
+        from_row = forms.optional_id(data.from_row) if data.from_list in registry.INSTANCES else None
         return await act(
             request,
             access,
             instance,
-            forms.optional_id(data.from_row),
+            from_row,
             command,
             "board/_new_opportunity.html",
             context,
