@@ -24,6 +24,7 @@ from app.board.opportunities.routes import OpportunityRoutes
 from app.board.routes import COMING, BoardRoutes
 from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.config import Settings, get_settings
+from app.customers.routes import CustomerRoutes
 from app.errors import exception_handlers
 from app.health import healthz
 from app.messaging.routes import MailRoutes
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthRoutes,
             BoardRoutes,
             OpportunityRoutes,
+            CustomerRoutes,
             AppointmentRoutes,
             DeliveryRoutes,
             InProcessRoutes,

@@ -82,7 +82,14 @@ async def read_together() -> AsyncIterator[None]:
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """Raw SQL with `{}` placeholders, for the few queries Piccolo's builder
     cannot say well (several counts in one statement). Queries modules only."""
-    return await engine().run_querystring(QueryString(sql, *args))
+    rows = await engine().run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows]  # asyncpg's Records are read-only
+
+
+def in_list(values: list[int] | tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """`({}, {}, …)` for `fetch` and its arguments; an empty list matches nothing (ids start at 1)."""
+    items = tuple(values) or (0,)
+    return "(" + ", ".join("{}" for _ in items) + ")", items
 
 
 async def run_migrations() -> None:

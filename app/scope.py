@@ -13,7 +13,7 @@ from piccolo.columns.combination import Where
 from piccolo.table import Table
 
 from app.auth.access import Access
-from app.db import MAX_ID
+from app.db import MAX_ID, in_list
 from app.errors import NotFound
 from app.tables import Branch, User
 
@@ -61,5 +61,5 @@ async def one(table: type[Table], access: Access, row_id: int, *columns: Column)
 
 def branches_sql(column: str, access: Access) -> tuple[str, tuple[int, ...]]:
     """`branches()` for raw SQL (app.db.fetch): `column IN ({}, …)` and its arguments."""
-    ids = tuple(sorted(access.branch_ids)) or (0,)
-    return f"{column} IN ({', '.join('{}' for _ in ids)})", ids
+    placeholders, ids = in_list(sorted(access.branch_ids))
+    return f"{column} IN {placeholders}", ids

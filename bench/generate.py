@@ -36,11 +36,15 @@ import asyncpg
 
 from bench.common import PASSWORD, PYTHON, ROOT, Scale, app_environment, database_name, maintenance_url
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DAYS = 3 * 365  # history length
 DAY = 86_400.0
 HOUR = 3_600.0
-BULK = ("customer", "vehicle", "delivery", "repair_order", "opportunity", "appointment")
+COPIED = ("customer", "vehicle", "delivery", "repair_order", "opportunity", "appointment")
+# Derived from the copied rows by INSERT … SELECT on the server (no Python row by row):
+# the repair orders' lines, the calls behind every done call and attempt count, the reminder e-mails.
+DERIVED = ("repair_order_line", "contact_attempt", "outbox_message")
+BULK = (*COPIED, *DERIVED)
 MARKER = "bench_info"
 # The data is dated relative to the day it was generated; after a week the
 # board's windows (last 30 days, ±15 days…) hold noticeably fewer rows.
@@ -92,7 +96,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                     "discard_reason", "closed_at", "attempt_count", "last_attempt_at", "created_at", "updated_at"),
     "appointment": ("id", "branch", "dms_id", "customer", "vehicle", "starts_at", "status", "source",
                     "advisor_name", "reason", "confirmed_at", "arrived_at", "check_in_source", "cancelled_at",
-                    "created_at", "updated_at"),
+                    "reminder_sent_at", "created_at", "updated_at"),
 }
 
 
@@ -360,9 +364,113 @@ def appointments(w: World) -> Iterator[tuple[Any, ...]]:
                     status = "confirmed" if rand() < (0.55 if soon else 0.1) else "scheduled"
                 if status == "confirmed":
                     confirmed = ts(max(created, min(now - 60, starts - DAY)))
+                # Six in ten got the reminder e-mail the day before (outbox_message, derived below).
+                reminded = None
+                if status != "cancelled" and rand() < 0.6 and created < starts - DAY < now:
+                    reminded = ts(starts - DAY)
                 yield (aid, b.id, f"T{aid}", w.owner[vehicle], vehicle + 1, ts(starts), status,
                        "dms" if rand() < 0.7 else "board", ADVISORS[int(rand() * 6)], "Service programado",
-                       confirmed, arrived, check_in, cancelled, ts(created), ts(created))
+                       confirmed, arrived, check_in, cancelled, reminded, ts(created), ts(created))
+
+
+# --- derived on the server ----------------------------------------------------------
+
+# The local time slot of a call (app.rules.calls.time_slot), in SQL.
+_SLOT = """CASE WHEN EXTRACT(HOUR FROM {t} AT TIME ZONE b.timezone) < 12 THEN 'morning'
+                WHEN EXTRACT(HOUR FROM {t} AT TIME ZONE b.timezone) < 14 THEN 'midday'
+                WHEN EXTRACT(HOUR FROM {t} AT TIME ZONE b.timezone) < 19 THEN 'afternoon'
+                ELSE 'evening' END"""
+_ATTEMPT_COLUMNS = ('branch, customer, purpose, opportunity, delivery, repair_order, appointment, channel, outcome, '
+                    'reached, time_slot, comment, "user", created_at')
+# The attempt/any outcomes of each branch in catalog order: 0 "Contactado: sacó turno", 1 "lo va a pensar",
+# 2 "no le interesa", 3 "No contesta", 4 "Buzón de voz", 5 "Número equivocado", 6 "Pidió que lo llamen más tarde".
+_OUTCOMES_CTE = """WITH oc AS (SELECT id, branch, reached,
+                                 ROW_NUMBER() OVER (PARTITION BY branch ORDER BY position, id) - 1 AS k
+                            FROM call_outcome WHERE purpose IN ('attempt', 'any')),
+             coordinator AS (SELECT ub.branch, MIN(ub."user") AS id FROM user_branch ub GROUP BY ub.branch)"""
+LINE_TEXTS = ("Mano de obra: service programado", "Filtro de aceite", "Aceite sintético 5W30 (4 l)",
+              "Filtro de aire", "Pastillas de freno delanteras", "Alineación y balanceo", "Filtro de habitáculo",
+              "Escobillas limpiaparabrisas", "Batería 12 V 60 Ah", "Diagnóstico con escáner")
+
+DERIVED_SQL: dict[str, tuple[str, ...]] = {
+    # 1–3 lines per order (2 on average); one line in 25 declined (the customer said no).
+    "repair_order_line": (f"""
+INSERT INTO repair_order_line (branch, dms_id, repair_order, line_no, concept, description, kind, quantity, amount,
+                               approval, follow_up_on, incident)
+SELECT r.branch, 'L' || r.id || '-' || n, r.id, n, NULL,
+       ($1::text[])[1 + (r.id * 7 + n * 3) % {len(LINE_TEXTS)}], CASE WHEN n = 1 THEN 'labour' ELSE 'part' END, 1,
+       CASE WHEN r.status = 'delivered' THEN ROUND((5000 + (r.id * 31 + n * 17) % 90000)::numeric, 2) END,
+       CASE WHEN (r.id + n) % 25 = 0 THEN 'declined' ELSE 'authorised' END, NULL,
+       CASE WHEN (r.id + n) % 25 = 0 THEN 'Desgaste visible: se recomienda reemplazo' ELSE '' END
+  FROM repair_order r CROSS JOIN LATERAL generate_series(1, 1 + r.id % 3) AS n""",),
+    "contact_attempt": (
+        # the welcome call of every called delivery
+        f"""INSERT INTO contact_attempt ({_ATTEMPT_COLUMNS})
+SELECT d.branch, d.customer, 'welcome', NULL, d.id, NULL, NULL, 'phone', d.welcome_call_outcome, co.reached,
+       {_SLOT.format(t="d.welcome_called_at")}, '', d.welcome_called_by, d.welcome_called_at
+  FROM delivery d JOIN call_outcome co ON co.id = d.welcome_call_outcome JOIN branch b ON b.id = d.branch
+ WHERE d.welcome_call_status = 'done'""",
+        # the courtesy call of every called repair order
+        f"""INSERT INTO contact_attempt ({_ATTEMPT_COLUMNS})
+SELECT r.branch, r.customer, 'courtesy', NULL, NULL, r.id, NULL, 'phone', r.courtesy_call_outcome, co.reached,
+       {_SLOT.format(t="r.courtesy_called_at")}, '', r.courtesy_called_by, r.courtesy_called_at
+  FROM repair_order r JOIN call_outcome co ON co.id = r.courtesy_call_outcome JOIN branch b ON b.id = r.branch
+ WHERE r.courtesy_call_status = 'done'""",
+        # every attempt an opportunity counts, two days apart up to its last one; the last one of a booked
+        # opportunity reached the customer, of a discarded one mostly too ("no le interesa")
+        f"""{_OUTCOMES_CTE}
+INSERT INTO contact_attempt ({_ATTEMPT_COLUMNS})
+SELECT o.branch, o.customer, 'opportunity', o.id, NULL, NULL, NULL, 'phone', oc.id, oc.reached,
+       {_SLOT.format(t="t.at")}, '', coordinator.id, t.at
+  FROM opportunity o
+  JOIN branch b ON b.id = o.branch
+  JOIN coordinator ON coordinator.branch = o.branch
+  CROSS JOIN LATERAL generate_series(1, o.attempt_count) AS n
+  CROSS JOIN LATERAL (SELECT o.last_attempt_at - (o.attempt_count - n) * INTERVAL '2 days' AS at) t
+  JOIN oc ON oc.branch = o.branch AND oc.k = CASE
+       WHEN n = o.attempt_count AND o.status = 'booked' THEN 0
+       WHEN n = o.attempt_count AND o.status = 'discarded' THEN 2 + (o.id % 2)
+       ELSE 3 + (o.id + n) % 4 END
+ WHERE o.attempt_count > 0 AND o.last_attempt_at IS NOT NULL""",
+        # half the no-shows were called back the next day
+        f"""{_OUTCOMES_CTE}
+INSERT INTO contact_attempt ({_ATTEMPT_COLUMNS})
+SELECT a.branch, a.customer, 'recontact', NULL, NULL, NULL, a.id, 'phone', oc.id, oc.reached,
+       {_SLOT.format(t="(a.starts_at + INTERVAL '1 day')")}, '', coordinator.id, a.starts_at + INTERVAL '1 day'
+  FROM appointment a
+  JOIN branch b ON b.id = a.branch
+  JOIN coordinator ON coordinator.branch = a.branch
+  JOIN oc ON oc.branch = a.branch AND oc.k = CASE WHEN a.id % 4 = 0 THEN 1 ELSE 3 END
+ WHERE a.status = 'no_show' AND a.id % 2 = 0 AND a.starts_at < now() - INTERVAL '1 day'""",
+    ),
+    # the reminder e-mail of every appointment that says it got one; one in a hundred bounced
+    "outbox_message": ("""
+INSERT INTO outbox_message (branch, customer, channel, recipient, subject, body_text, body_html, status, attempts,
+                            last_error, dedupe_key, entity, entity_id, created_at, claimed_at, sent_at)
+SELECT a.branch, a.customer, 'email', c.email,
+       CASE WHEN b.locale = 'es-MX' THEN $4 ELSE $1 END, CASE WHEN b.locale = 'es-MX' THEN $5 ELSE $2 END,
+       CASE WHEN b.locale = 'es-MX' THEN $6 ELSE $3 END,
+       CASE WHEN a.id % 100 = 0 THEN 'failed' ELSE 'sent' END, CASE WHEN a.id % 100 = 0 THEN 5 ELSE 1 END,
+       CASE WHEN a.id % 100 = 0 THEN '550 5.1.1 mailbox unavailable' ELSE '' END, NULL, 'appointment', a.id,
+       a.reminder_sent_at, a.reminder_sent_at,
+       CASE WHEN a.id % 100 = 0 THEN NULL ELSE a.reminder_sent_at + INTERVAL '4 seconds' END
+  FROM appointment a JOIN customer c ON c.id = a.customer JOIN branch b ON b.id = a.branch
+ WHERE a.reminder_sent_at IS NOT NULL""",),
+}
+
+
+def _reminder_bodies(now: float) -> list[str]:
+    """A reminder e-mail as the app writes it (es-AR, then es-MX): subject, text, HTML."""
+    from app.board.appointments import mail
+
+    out: list[str] = []
+    for locale, zone in (("es-AR", AR["timezone"]), ("es-MX", MX["timezone"])):
+        email = mail.reminder(mail.Visit(
+            customer_name="María González", starts_at=ts(now + DAY), make="Toyota", model="Corolla",
+            plate="AB123CD", branch_name="Sucursal 01 — Palermo", address="Av. Santa Fe 3456, Palermo",
+            phone="+541148001234", locale=locale, tz=ZoneInfo(zone)))
+        out += [email.subject, email.text, email.html]
+    return out
 
 
 # --- the database ---------------------------------------------------------------
@@ -475,7 +583,9 @@ async def _drop_secondary(conn: asyncpg.Connection) -> tuple[list[tuple[str, str
     indexes = [(r["name"], r["definition"]) for r in await conn.fetch(
         "SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-        "WHERE t.relname = ANY($1::text[]) AND NOT x.indisprimary ORDER BY t.relname, i.relname", list(BULK))]
+        "WHERE t.relname = ANY($1::text[]) AND NOT x.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
+        "ORDER BY t.relname, i.relname", list(BULK))]
     foreign = [(r["tbl"], r["name"], r["definition"]) for r in await conn.fetch(
         "SELECT c.conrelid::regclass::text AS tbl, c.conname AS name, pg_get_constraintdef(c.oid) AS definition "
         "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY($1::text[]) "
@@ -514,8 +624,20 @@ async def load(scale: Scale, url: str) -> dict[str, Any]:
             tables[table] = {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds)}
             print(f"    {table:<14} {count:>10,} filas  {seconds:7.1f} s  {count / seconds:>9,.0f} filas/s",
                   flush=True)
+        for table in DERIVED:
+            t0 = time.perf_counter()
+            args: list[Any] = ([list(LINE_TEXTS)] if table == "repair_order_line" else
+                               _reminder_bodies(now) if table == "outbox_message" else [])
+            count = 0
+            for statement in DERIVED_SQL[table]:
+                count += int((await conn.execute(statement, *args)).split()[-1])
+            seconds = time.perf_counter() - t0
+            tables[table] = {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds),
+                             "method": "INSERT … SELECT"}
+            print(f"    {table:<14} {count:>10,} filas  {seconds:7.1f} s  {count / seconds:>9,.0f} filas/s "
+                  "(INSERT … SELECT)", flush=True)
         copy_s = time.perf_counter() - copy_started
-        for table in BULK:
+        for table in COPIED:
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))')
 
@@ -539,7 +661,8 @@ async def load(scale: Scale, url: str) -> dict[str, Any]:
         marker = {
             "scale": scale.name, "version": GENERATOR_VERSION,
             "generated_at": dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds"),
-            "method": "asyncpg copy_records_to_table; secondary indexes and foreign keys rebuilt after",
+            "method": "asyncpg copy_records_to_table, then INSERT … SELECT for the derived tables; secondary "
+                      "indexes and foreign keys rebuilt after",
             "tables": tables, "rows": rows,
             "seconds": {"migrate": round(migrate_s, 2), "copy": round(copy_s, 2), "indexes": round(index_s, 2),
                         "foreign_keys": round(foreign_s, 2), "vacuum_analyze": round(analyze_s, 2),

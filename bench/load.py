@@ -25,6 +25,19 @@ class Sequential:
     client_ms: list[float]
     body: bytes
     cpu_ms_per_request: float | None
+    query_ms: list[float] = field(default_factory=list)  # the bare reference's query function alone
+    statuses: dict[int, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)  # the first few unexpected answers, shortened
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of a sequence."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None = None
 
 
 @dataclass
@@ -63,36 +76,65 @@ def cpu_seconds(pid: int | None) -> float | None:
 
 
 SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+QUERY_TIMING = re.compile(r"query;dur=([0-9.]+)")
 
 
 def sequential(port: int, path: str, headers: dict[str, str], requests: int, warmup: int,
                pid: int | None = None) -> Sequential:
-    """`requests` GETs one after another on one keep-alive connection, after `warmup` unrecorded ones."""
+    """`requests` GETs one after another on one keep-alive connection, after `warmup` unrecorded ones;
+    anything but a 200 stops the run (LoadError)."""
+    call = Call("GET", path, headers)
+    return sequence(port, [call] * (warmup + requests), warmup, pid, strict=True)
+
+
+def sequence(port: int, calls: list[Call], warmup: int, pid: int | None = None, strict: bool = False,
+             ok: Any = None) -> Sequential:
+    """The calls one after another on one keep-alive connection, the first `warmup` unrecorded.
+    `ok(status, body)` says whether an answer is the expected one (default: a 200); with `strict`
+    an unexpected answer raises LoadError, else it is counted in `statuses`/`failures` and timed."""
+    expected = ok or (lambda status, body: status == 200)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    server, client, body = [], [], b""
+    result = Sequential([], [], b"", None)
     cpu_before = None
+    recorded = max(1, len(calls) - warmup)
     try:
-        for i in range(warmup + requests):
+        for i, call in enumerate(calls):
             if i == warmup:
                 cpu_before = cpu_seconds(pid)
             started = time.perf_counter()
-            conn.request("GET", path, headers=headers)
+            conn.request(call.method, call.path, body=call.body, headers=call.headers)
             response = conn.getresponse()
             body = response.read()
             elapsed = (time.perf_counter() - started) * 1000
-            if response.status != 200:
-                raise LoadError(f"GET {path} → {response.status} {body[:200]!r}")
-            timing = SERVER_TIMING.search(response.getheader("server-timing") or "")
-            if timing is None:
-                raise LoadError(f"GET {path}: sin encabezado Server-Timing")
-            if i >= warmup:
-                server.append(float(timing.group(1)))
-                client.append(elapsed)
+            good = expected(response.status, body)
+            if not good and strict:
+                raise LoadError(f"{call.method} {call.path} → {response.status} {body[:300]!r}")
+            header = response.getheader("server-timing") or ""
+            timing = SERVER_TIMING.search(header)
+            if timing is None and good:
+                raise LoadError(f"{call.method} {call.path}: sin encabezado Server-Timing")
+            if i < warmup:
+                continue
+            result.server_ms.append(float(timing.group(1)) if timing else elapsed)
+            result.client_ms.append(elapsed)
+            if query := QUERY_TIMING.search(header):
+                result.query_ms.append(float(query.group(1)))
+            result.statuses[response.status] = result.statuses.get(response.status, 0) + 1
+            if not good and len(result.failures) < 3:
+                result.failures.append(f"{call.method} {call.path} → {response.status}: "
+                                       f"{_text(body)[:240]}")
+            result.body = body
     finally:
         conn.close()
     cpu_after = cpu_seconds(pid)
-    cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) * 1000 / requests
-    return Sequential(server, client, body, cpu)
+    if cpu_before is not None and cpu_after is not None:
+        result.cpu_ms_per_request = (cpu_after - cpu_before) * 1000 / recorded
+    return result
+
+
+def _text(body: bytes) -> str:
+    """An answer shortened to its words (for a failure's line)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", body.decode(errors="replace")).split())
 
 
 def has_wrk() -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,12 +20,14 @@ from app.rules.vin import with_check_digit
 from app.tables import (
     Appointment,
     Branch,
+    ContactAttempt,
     Customer,
     Dealer,
     Delivery,
     DiscardReason,
     Opportunity,
     RepairOrder,
+    RepairOrderLine,
     User,
     UserBranch,
     Vehicle,
@@ -148,3 +151,14 @@ class Factory:
         return SimpleNamespace(**row) if row else await _insert(
             CallOutcome, branch=_id(branch), name=f"Resultado {self.serial()}", purpose=purpose,
             reached=True if reached is None else reached)
+
+    async def repair_order_line(self, order: Any, **fields: Any) -> SimpleNamespace:
+        branch = (await RepairOrder.select(RepairOrder.branch).where(RepairOrder.id == _id(order)).first())["branch"]
+        values = dict(line_no=1, description="Service de 10.000 km", kind="labour", amount=Decimal("85000"))
+        return await _insert(RepairOrderLine, branch=branch, repair_order=_id(order), **(values | fields))
+
+    async def contact_attempt(self, opportunity: Any, **fields: Any) -> SimpleNamespace:
+        row = await Opportunity.select(Opportunity.branch, Opportunity.customer).where(
+            Opportunity.id == _id(opportunity)).first()
+        return await _insert(ContactAttempt, branch=row["branch"], customer=row["customer"],
+                             opportunity=_id(opportunity), **fields)

@@ -53,3 +53,15 @@ RECONTACT_STEPS = {
     "opportunity": N_("Volver a llamar (oportunidad de recontacto)"),
     "none": N_("Nada más por ahora"),
 }
+
+# --- Ver cliente ---------------------------------------------------------------------------------------
+OPPORTUNITY_STATUS = {"open": N_("Abierta"), "booked": N_("Turno vendido"), "discarded": N_("Descartada")}
+REPAIR_ORDER_STATUS = {"open": N_("En taller"), "delivered": N_("Entregada"), "cancelled": N_("Anulada")}
+LINE_KINDS = {"labour": N_("Mano de obra"), "part": N_("Repuesto"), "other": N_("Otro")}
+LINE_APPROVAL = {"pending": N_("Pendiente"), "authorised": N_("Autorizado"), "declined": N_("No autorizado")}
+ATTEMPT_PURPOSES = {
+    "opportunity": N_("Oportunidad"), "welcome": N_("Bienvenida"), "courtesy": N_("Cortesía"),
+    "confirmation": N_("Confirmación"), "recontact": N_("Recontacto"),
+}
+OUTBOX_STATUS = {"pending": N_("en cola"), "sending": N_("enviándose"), "sent": N_("enviado"),
+                 "failed": N_("falló"), "skipped": N_("no enviado")}

@@ -66,7 +66,8 @@ async def number(locator) -> int:
 async def find(page, path: str, tab_key: str, plate: str, row_id: str):
     """Open a list's tab, search the plate, and return the row."""
     await page.goto(f"{path}?tab={tab_key}")
-    await page.fill('[data-test="search"]', plate)
+    async with page.expect_response(lambda response: f"q={plate}" in response.url):
+        await page.fill('[data-test="search"]', plate)
     row = page.locator(f"#{row_id}")
     await expect(row).to_be_visible()
     return row
@@ -205,6 +206,7 @@ async def test_a_day_on_the_board(page, demo, make, shots):
     await page.screenshot(path=shots / "story-4-done.png")
 
     # 9. Ver cliente: the whole story of that customer.
+    row = await find(page, "/realizados", "con-llamado", plates[3], f"row-repair_order-{order}")
     await row.locator('[data-test="customer-link"]').click()
     await expect(page.locator("h1")).to_contain_text("Cliente Historia 3")
     history = page.locator("main")
