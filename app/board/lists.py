@@ -107,15 +107,37 @@ class Search:
 NO_SEARCH = Search("TRUE", ())
 
 
+# Names are compared without case or accents ("gomez" finds "GÓMEZ", "nunez" finds "Núñez") on both
+# engines: SQLite's LOWER() changes only ASCII letters and PostgreSQL has no unaccent() by default,
+# so the column is folded with REPLACE over the letters Spanish writes with marks.
+_MARKS = {"á": "a", "é": "e", "í": "i", "ó": "o", "ú": "u", "ü": "u", "ñ": "n"}
+
+
+def _folded(column: str) -> str:
+    expression = f"LOWER({column})"
+    for marked, plain in _MARKS.items():
+        for letter in (marked, marked.upper()):
+            expression = f"REPLACE({expression}, '{letter}', '{plain}')"
+    return expression
+
+
+def fold(text: str) -> str:
+    """What `_folded` makes of a column, in Python: lower case, no accents."""
+    folded = text.lower()
+    for marked, plain in _MARKS.items():
+        folded = folded.replace(marked, plain)
+    return folded
+
+
+_NAME = _folded("c.name")
+
+
 def search(q: str) -> Search:
     if not q:
         return NO_SEARCH
     plate = _PLATE.sub("", q).upper()
-    # SQLite's LOWER()/UPPER() change only ASCII letters: a DMS's "GÓMEZ" lowers to "gÓmez", so the
-    # name is also compared in upper case (on PostgreSQL either comparison finds it).
-    clauses = ["LOWER(c.name) LIKE {}", "UPPER(c.name) LIKE {}", "v.plate LIKE {}", "v.vin LIKE {}"]
-    args: list[Any] = [f"%{_escape(q.lower())}%", f"%{_escape(q.upper())}%", f"%{_escape(plate)}%",
-                       f"%{_escape(plate)}%"]
+    clauses = [f"{_NAME} LIKE {{}}", "v.plate LIKE {}", "v.vin LIKE {}"]
+    args: list[Any] = [f"%{_escape(fold(q))}%", f"%{_escape(plate)}%", f"%{_escape(plate)}%"]
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 4:
         # Phones are stored E.164: the digits the user typed match any of the three.

@@ -227,6 +227,8 @@ async def test_search_by_each_field(as_user, make, field, typed):
     ("Ángela Gómez", "ÁNGELA"),
     ("Ángela Gómez", "gómez"),
     ("MUÑOZ HNOS. S.A.", "muñoz hnos"),
+    ("Ángela Gómez", "angela gomez"),  # typed without accents, as coordinators do
+    ("NÚÑEZ Y CÍA", "nunez"),
 ])
 async def test_search_by_a_name_with_accents_in_any_case(as_user, make, stored, typed):
     b = await board(make, as_user)

@@ -199,7 +199,7 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
                     opportunity=opp_id,
                     starts_at=starts,
                     source=AppointmentSource.board,
-                    reason=row["reason"][:300],
+                    reason=(note or row["reason"])[:300],  # what she agreed with the customer, else why we called
                     confirmation_comment="",
                     created_by=access.user_id,
                 )
