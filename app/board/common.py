@@ -13,8 +13,9 @@ from piccolo.table import Table
 
 from app import scope
 from app.auth.access import Access
-from app.errors import Invalid, Stale
-from app.tables import Branch, CallOutcome, CallPurpose
+from app.board.forms import optional_id
+from app.errors import Stale
+from app.tables import Branch, CallOutcome, CallPurpose, Channel, ContactAttempt
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ async def bump(table: type[Table], row_id: int, seen: int, values: dict[Column, 
         raise Stale()
 
 
-async def outcome(branch_id: int, outcome_id: int | None, purpose: str, field: str = "outcome_id") -> dict[str, Any]:
-    """An active call outcome of the row's branch that applies to this kind of call."""
+async def outcome(branch_id: int, value: str, purpose: str, errors: dict[str, str]) -> dict[str, Any] | None:
+    """The active call outcome of the row's branch the form chose, if it applies
+    to this kind of call; else None, with the field's message added to `errors`."""
+    outcome_id = optional_id(value)
     row = None
     if outcome_id is not None:
         row = (
@@ -95,8 +98,18 @@ async def outcome(branch_id: int, outcome_id: int | None, purpose: str, field: s
             .first()
         )
     if row is None:
-        raise Invalid(errors={field: "Elija el resultado del llamado de la lista."})
+        errors["outcome_id"] = "Elija el resultado del llamado de la lista."
     return row
+
+
+async def log_contact(access: Access, row: dict[str, Any], purpose: str, result: dict[str, Any], note: str,
+                      moment: dt.datetime, slot: str, channel: str = Channel.phone.value, **links: int | None) -> None:
+    """The one way a call (attempt, welcome, courtesy, recontact) is written: a
+    ContactAttempt of the row's branch and customer, linked to what it was about."""
+    await ContactAttempt.insert(ContactAttempt(
+        branch=row["branch"], customer=row["customer"], purpose=purpose, channel=channel, outcome=result["id"],
+        reached=result["reached"], time_slot=slot, comment=note, user=access.user_id, created_at=moment, **links,
+    ))
 
 
 def now() -> dt.datetime:

@@ -462,7 +462,7 @@ async def test_book(as_user, make, country):
     assert (appointment["branch"], appointment["customer"], appointment["vehicle"], appointment["starts_at"]) == (
         b.branch.id, row.customer, row.vehicle, starts)
     assert (appointment["status"], appointment["source"], appointment["created_by"], appointment["reason"]) == (
-        "scheduled", "board", b.user.id, "Service de 10.000 km")
+        "scheduled", "board", b.user.id, "Trae el auto temprano")  # what was agreed, else why we called
     after = await opp(row.id)
     assert (after["status"], after["version"]) == ("booked", 2) and after["closed_at"] is not None
     [event] = await audits(row.id)

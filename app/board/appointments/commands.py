@@ -36,9 +36,7 @@ from app.tables import (
     AppointmentSource,
     AttemptPurpose,
     Branch,
-    Channel,
     CheckInSource,
-    ContactAttempt,
     Customer,
     Opportunity,
     OpportunityKind,
@@ -214,10 +212,7 @@ async def recontact(access: Access, appointment_id: int, form: RecontactForm) ->
                 Appointment.customer, Appointment.vehicle, Appointment.opportunity, Appointment.reason,
             )
             branch = await common.branch_rules(row["branch"])
-            try:
-                result = await common.outcome(row["branch"], forms.optional_id(form.outcome_id), "attempt")
-            except Invalid as invalid:
-                errors |= invalid.errors
+            result = await common.outcome(row["branch"], form.outcome_id, "attempt", errors)
             dated = step in ("appointment", "opportunity")  # the new appointment's or the next call's moment
             when = forms.moment(form.day, form.time, branch.tz, errors) if dated else None
             forms.check(errors)
@@ -237,22 +232,9 @@ async def recontact(access: Access, appointment_id: int, form: RecontactForm) ->
                 new_opportunity = await _recontact_later(access, row, when, day)
             await common.bump(Appointment, appointment_id, seen,
                               {Appointment.status: status, Appointment.updated_at: moment})
-            await ContactAttempt.insert(
-                ContactAttempt(
-                    branch=row["branch"],
-                    customer=row["customer"],
-                    purpose=AttemptPurpose.recontact,
-                    appointment=appointment_id,
-                    opportunity=new_opportunity,
-                    channel=Channel.phone,
-                    outcome=result["id"],
-                    reached=result["reached"],
-                    time_slot=call_rules.time_slot(moment.astimezone(branch.tz).time()),
-                    comment=note,
-                    user=access.user_id,
-                    created_at=moment,
-                )
-            )
+            await common.log_contact(access, row, AttemptPurpose.recontact, result, note, moment,
+                                     call_rules.time_slot(moment.astimezone(branch.tz).time()),
+                                     appointment=appointment_id, opportunity=new_opportunity)
             await record(
                 Actor.of(access),
                 "appointment.recontact",

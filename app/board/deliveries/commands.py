@@ -12,9 +12,8 @@ from app.audit import Actor, record
 from app.auth.access import Access
 from app.board import common, forms
 from app.board.forms import CallForm
-from app.errors import Invalid
 from app.rules import calls as call_rules
-from app.tables import AttemptPurpose, Channel, ContactAttempt, Delivery
+from app.tables import AttemptPurpose, Delivery
 
 
 async def welcome_call(access: Access, delivery_id: int, form: CallForm) -> str:
@@ -26,11 +25,7 @@ async def welcome_call(access: Access, delivery_id: int, form: CallForm) -> str:
             Delivery, access, delivery_id, seen, Delivery.welcome_call_status, Delivery.customer
         )
         branch = await common.branch_rules(row["branch"])
-        result = None
-        try:
-            result = await common.outcome(row["branch"], forms.optional_id(form.outcome_id), "welcome")
-        except Invalid as invalid:
-            errors |= invalid.errors
+        result = await common.outcome(row["branch"], form.outcome_id, "welcome", errors)
         forms.check(errors)
         assert result is not None
         status = call_rules.after_call(row["welcome_call_status"], result["id"], "llamado de bienvenida")
@@ -48,21 +43,8 @@ async def welcome_call(access: Access, delivery_id: int, form: CallForm) -> str:
                 Delivery.updated_at: moment,
             },
         )
-        await ContactAttempt.insert(
-            ContactAttempt(
-                branch=row["branch"],
-                customer=row["customer"],
-                purpose=AttemptPurpose.welcome,
-                delivery=delivery_id,
-                channel=Channel.phone,
-                outcome=result["id"],
-                reached=result["reached"],
-                time_slot=call_rules.time_slot(moment.astimezone(branch.tz).time()),
-                comment=note,
-                user=access.user_id,
-                created_at=moment,
-            )
-        )
+        await common.log_contact(access, row, AttemptPurpose.welcome, result, note, moment,
+                                 call_rules.time_slot(moment.astimezone(branch.tz).time()), delivery=delivery_id)
         await record(
             Actor.of(access),
             "delivery.welcome_call",

@@ -30,7 +30,6 @@ from app.tables import (
     AppointmentSource,
     AttemptPurpose,
     Channel,
-    ContactAttempt,
     Delivery,
     DiscardReason,
     Opportunity,
@@ -250,10 +249,7 @@ async def log_attempt(access: Access, opp_id: int, form: AttemptForm) -> str:
             Opportunity, access, opp_id, seen, Opportunity.status, Opportunity.customer, Opportunity.attempt_count
         )
         branch = await common.branch_rules(row["branch"])
-        try:
-            result = await common.outcome(row["branch"], forms.optional_id(form.outcome_id), "attempt")
-        except Invalid as invalid:
-            errors |= invalid.errors
+        result = await common.outcome(row["branch"], form.outcome_id, "attempt", errors)
         forms.check(errors)
         count = _rule(rules.after_attempt, row["status"], row["attempt_count"], branch.attempt_limit)
         moment = common.now()
@@ -263,21 +259,8 @@ async def log_attempt(access: Access, opp_id: int, form: AttemptForm) -> str:
             seen,
             {Opportunity.attempt_count: count, Opportunity.last_attempt_at: moment, Opportunity.updated_at: moment},
         )
-        await ContactAttempt.insert(
-            ContactAttempt(
-                branch=row["branch"],
-                customer=row["customer"],
-                purpose=AttemptPurpose.opportunity,
-                opportunity=opp_id,
-                channel=channel,
-                outcome=result["id"],
-                reached=result["reached"],
-                time_slot=slot,
-                comment=note,
-                user=access.user_id,
-                created_at=moment,
-            )
-        )
+        await common.log_contact(access, row, AttemptPurpose.opportunity, result, note, moment, slot,
+                                 channel=channel, opportunity=opp_id)
         await record(
             Actor.of(access),
             "opportunity.attempt",

@@ -13,11 +13,10 @@ from app.audit import Actor, record
 from app.auth.access import Access
 from app.board import common, forms
 from app.board.forms import CallForm, VersionForm
-from app.errors import Invalid
 from app.rules import Refused
 from app.rules import calls as call_rules
 from app.rules import repair_orders as rules
-from app.tables import AttemptPurpose, Channel, ContactAttempt, RepairOrder
+from app.tables import AttemptPurpose, RepairOrder
 
 
 async def deliver(access: Access, ro_id: int, form: VersionForm) -> str:
@@ -61,11 +60,7 @@ async def courtesy_call(access: Access, ro_id: int, form: CallForm) -> str:
             RepairOrder.customer,
         )
         branch = await common.branch_rules(row["branch"])
-        result = None
-        try:
-            result = await common.outcome(row["branch"], forms.optional_id(form.outcome_id), "courtesy")
-        except Invalid as invalid:
-            errors |= invalid.errors
+        result = await common.outcome(row["branch"], form.outcome_id, "courtesy", errors)
         forms.check(errors)
         assert result is not None
         if row["status"] != rules.DELIVERED:
@@ -85,21 +80,8 @@ async def courtesy_call(access: Access, ro_id: int, form: CallForm) -> str:
                 RepairOrder.updated_at: moment,
             },
         )
-        await ContactAttempt.insert(
-            ContactAttempt(
-                branch=row["branch"],
-                customer=row["customer"],
-                purpose=AttemptPurpose.courtesy,
-                repair_order=ro_id,
-                channel=Channel.phone,
-                outcome=result["id"],
-                reached=result["reached"],
-                time_slot=call_rules.time_slot(moment.astimezone(branch.tz).time()),
-                comment=note,
-                user=access.user_id,
-                created_at=moment,
-            )
-        )
+        await common.log_contact(access, row, AttemptPurpose.courtesy, result, note, moment,
+                                 call_rules.time_slot(moment.astimezone(branch.tz).time()), repair_order=ro_id)
         await record(
             Actor.of(access),
             "repair_order.courtesy_call",
