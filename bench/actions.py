@@ -43,7 +43,7 @@ _OPEN_OPPORTUNITIES = """
  LIMIT $2"""  # the rows closest to today first: those the user sees in the list
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one entry, one action
 class Action:
     key: str  # "oportunidades/intento"
     path: str  # "/oportunidades/{id}/intento": {id} is the picked row's id
@@ -73,7 +73,8 @@ class Action:
 ACTIONS: tuple[Action, ...] = (
     Action(
         "oportunidades/intento", "/oportunidades/{id}/intento", "oportunidades", "opportunity",
-        f"SELECT o.id, o.version, {_OUTCOME.format(t='o', purposes=_ATTEMPT, offset=3)}" + _OPEN_OPPORTUNITIES.format(extra="AND o.attempt_count < b.attempt_limit - 1"),
+        f"SELECT o.id, o.version, {_OUTCOME.format(t='o', purposes=_ATTEMPT, offset=3)}"
+        + _OPEN_OPPORTUNITIES.format(extra="AND o.attempt_count < b.attempt_limit - 1"),
         {"version": "{version}", "outcome_id": "{outcome_id}", "time_slot": "morning", "channel": "phone",
          "comment": "No atiende; se deja mensaje"},
     ),
@@ -252,11 +253,12 @@ async def restore(conn: asyncpg.Connection, done: Plan, users: list[int]) -> dic
     async with conn.transaction():
         for statement in CLEANUP:
             table = statement.split()[2]
-            touched[f"{table} (deleted)"] = int((await conn.execute(statement, done.started, users)).split()[-1])
+            args = (done.started, users) if "$2" in statement else (done.started,)
+            touched[f"{table} (deleted)"] = int((await conn.execute(statement, *args)).split()[-1])
         for table, rows in done.snapshots.items():
             if not rows:
                 continue
-            columns = [c for c in rows[0].keys() if c != "id"]
+            columns = [c for c in dict(rows[0]) if c != "id"]
             assignments = ", ".join(f'"{c}" = ${n}' for n, c in enumerate(columns, start=2))
             await conn.executemany(f'UPDATE "{table}" SET {assignments} WHERE id = $1',
                                    [(r["id"], *(r[c] for c in columns)) for r in rows])

@@ -31,6 +31,8 @@ class Scale:
     appointments: int
     sequential: int  # requests one at a time, per target and run
     warmup: int
+    action_requests: int  # POSTs per action and run (each on a fresh target row)
+    list_requests: int  # requests one at a time per list tab (and variant) and run
 
 
 # Same density per branch at both scales (10k customers, 12.5k vehicles, 50k
@@ -38,8 +40,10 @@ class Scale:
 # per branch over three years), so a branch's board counts are alike and the
 # scales differ only in how much else the tables hold.
 SCALES = {
-    "small": Scale("small", 2, 20_000, 25_000, 3_000, 100_000, 50_000, 15_000, sequential=300, warmup=50),
-    "large": Scale("large", 40, 400_000, 500_000, 60_000, 2_000_000, 1_000_000, 300_000, sequential=500, warmup=100),
+    "small": Scale("small", 2, 20_000, 25_000, 3_000, 100_000, 50_000, 15_000, sequential=300, warmup=50,
+                   action_requests=100, list_requests=150),
+    "large": Scale("large", 40, 400_000, 500_000, 60_000, 2_000_000, 1_000_000, 300_000, sequential=500, warmup=100,
+                   action_requests=200, list_requests=300),
 }
 
 

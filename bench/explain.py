@@ -1,12 +1,17 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the board's home counts on the bench data,
-with the parameters the app computes for the bench branch right now.
+"""EXPLAIN (ANALYZE, BUFFERS) of the board's home counts, or of the
+statements one list page runs, on the bench data, with the parameters the
+app computes for the bench branch right now.
 
     .venv/bin/python -m bench.explain --scale large [--branch s01] [--repeat 5] [--generic]
+    .venv/bin/python -m bench.explain --scale large --list turnos --tab por-confirmar [--q gonz] [--page 2]
 
-The parameters come from app.board.queries.home_counts itself (its database
-call is intercepted), so the plan is the one the app's query gets.
---generic also shows the generic plan (what PostgreSQL may cache after five
-executions when plan_cache_mode is auto).
+The parameters come from the app's own functions (home_counts: its database
+call is intercepted; a list: every app.db.fetch of the instance's page loader
+is recorded while it runs for real), so the plans are the ones the app's
+queries get. A list also gets its time split: the page loader as a whole,
+each statement, and rendering the list template alone.
+--generic also shows the generic plan of the home counts (what PostgreSQL
+may cache after five executions when plan_cache_mode is auto).
 """
 
 from __future__ import annotations
@@ -79,17 +84,96 @@ async def explain(url: str, code: str, repeat: int, generic: bool) -> None:
         await conn.close()
 
 
+async def explain_list(url: str, code: str, key: str, tab: str, q: str, page: int, repeat: int) -> None:
+    import asyncpg
+    from piccolo.querystring import QueryString
+
+    import app.asgi  # noqa: F401 - every route module registers its list
+    from app import db, i18n
+    from app.auth.access import load_access
+    from app.board.registry import INSTANCES
+
+    instance = INSTANCES.get(key)
+    if instance is None:
+        raise SystemExit(f"no list {key}: {', '.join(INSTANCES)}")
+    conn = await asyncpg.connect(url, server_settings={"plan_cache_mode": "force_custom_plan"})
+    await db.start()
+    try:
+        user = await conn.fetchrow("SELECT id, session_epoch FROM app_user WHERE username = $1", f"bench.{code}")
+        access = await load_access({"uid": user["id"], "epoch": user["session_epoch"]}, "")
+        assert access is not None and access.branch is not None
+        i18n.activate(access.branch.locale, access.branch.timezone)
+        chosen = instance.listing(tab, q, page)
+        recorded: list[tuple[str, tuple[Any, ...], float]] = []
+        real_fetch = db.fetch
+
+        async def recording(sql: str, *args: Any) -> list[dict[str, Any]]:
+            started = time.perf_counter()
+            rows = await real_fetch(sql, *args)
+            recorded.append((sql, args, (time.perf_counter() - started) * 1000))
+            return rows
+
+        timings = []
+        result = None
+        for _ in range(repeat):
+            recorded.clear()
+            with mock.patch.object(db, "fetch", recording):
+                started = time.perf_counter()
+                result = await instance.page(access, chosen)
+                timings.append((time.perf_counter() - started) * 1000)
+        assert result is not None
+        print(f"-- {instance.path}?{chosen.query()} as bench.{code}: {len(result.rows)} rows of {result.total}; "
+              f"counts {result.counts}")
+        print(f"-- page loader, {repeat} runs (ms): {', '.join(f'{t:.2f}' for t in timings)}")
+        render = _render_times(instance, result, access, repeat)
+        print(f"-- rendering {instance.list_template} alone, {repeat} runs (ms): "
+              f"{', '.join(f'{t:.2f}' for t in render)}\n")
+        for number, (sql, args, ms) in enumerate(recorded, start=1):
+            compiled, values = QueryString(sql, *args).compile_string(engine_type="postgres")
+            print(f"-- statement {number} ({ms:.2f} ms in the last run), parameters {list(values)}:")
+            for line in await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", *values):
+                print(line[0])
+            print()
+    finally:
+        await db.stop()
+        await conn.close()
+
+
+def _render_times(instance: Any, page: Any, access: Any, repeat: int) -> list[float]:
+    from litestar.plugins.jinja import JinjaTemplateEngine
+
+    from app.web import TEMPLATES, configure
+
+    engine = JinjaTemplateEngine(directory=TEMPLATES)
+    configure(engine)
+    template = engine.engine.get_template(instance.list_template)
+    context = {"instance": instance, "page": page, "strip": None, "notice": None, "access": access}
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        template.render(context)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     top = argparse.ArgumentParser(prog="python -m bench.explain")
     top.add_argument("--scale", choices=sorted(SCALES), default="large")
     top.add_argument("--branch", default="s01")
     top.add_argument("--repeat", type=int, default=5)
     top.add_argument("--generic", action="store_true")
+    top.add_argument("--list", help="a list's key (app.board.registry): explain its page instead of the home")
+    top.add_argument("--tab", default="")
+    top.add_argument("--q", default="")
+    top.add_argument("--page", type=int, default=1)
     args = top.parse_args(argv)
     url = database_url(args.scale)
     with tempfile.TemporaryDirectory(prefix="retorno-bench-") as scratch:
         os.environ.update(app_environment(url, Path(scratch)))
-        asyncio.run(explain(url, args.branch, args.repeat, args.generic))
+        if args.list:
+            asyncio.run(explain_list(url, args.branch, args.list, args.tab, args.q, args.page, args.repeat))
+        else:
+            asyncio.run(explain(url, args.branch, args.repeat, args.generic))
     return 0
 
 

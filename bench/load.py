@@ -28,6 +28,7 @@ class Sequential:
     query_ms: list[float] = field(default_factory=list)  # the bare reference's query function alone
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # the first few unexpected answers, shortened
+    unexpected: int = 0  # recorded answers that were not the expected one
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,10 @@ def sequence(port: int, calls: list[Call], warmup: int, pid: int | None = None, 
             if query := QUERY_TIMING.search(header):
                 result.query_ms.append(float(query.group(1)))
             result.statuses[response.status] = result.statuses.get(response.status, 0) + 1
+            result.unexpected += 0 if good else 1
             if not good and len(result.failures) < 3:
                 result.failures.append(f"{call.method} {call.path} → {response.status}: "
-                                       f"{_text(body)[:240]}")
+                                       f"{text_of(body)[:240]}")
             result.body = body
     finally:
         conn.close()
@@ -132,7 +134,7 @@ def sequence(port: int, calls: list[Call], warmup: int, pid: int | None = None, 
     return result
 
 
-def _text(body: bytes) -> str:
+def text_of(body: bytes) -> str:
     """An answer shortened to its words (for a failure's line)."""
     return " ".join(re.sub(r"<[^>]+>", " ", body.decode(errors="replace")).split())
 
