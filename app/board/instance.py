@@ -45,7 +45,7 @@ class Instance:
     entity: str  # the audit entity of its rows: "opportunity"
     tabs: tuple[Tab, ...]
     list_template: str
-    row_template: str
+    row_template: str  # exports the macro row(r, instance, oob=False): one import per list, not per row
     page: PageLoader
     counts: Counter
     row: RowLoader

@@ -157,7 +157,6 @@ async def _complete(rows: list[dict[str, Any]], now: dt.datetime) -> list[dict[s
     )
     last_message = {m["entity_id"]: m for m in messages}  # ordered by id: the last one wins
     last_recontact = {t["appointment"]: t for t in recontacts}
-    completed = []
     for r in rows:
         tz = ZoneInfo(r["timezone"])
         today = now.astimezone(tz).date()
@@ -166,20 +165,17 @@ async def _complete(rows: list[dict[str, Any]], now: dt.datetime) -> list[dict[s
         day = starts_at.astimezone(tz).date()
         message = last_message.get(r["id"])
         recontact = last_recontact.get(r["id"])
-        completed.append(
-            dict(r)
-            | {
-                "starts_at": starts_at,
-                "arrived_at": utc(r["arrived_at"]),
-                "reminder_sent_at": utc(r["reminder_sent_at"]),
-                "confirmed_at": utc(r["confirmed_at"]),
-                "day": "today" if day == today else "past" if day < today else "future",
-                "upcoming": starts_at > now,
-                "reminder": _reminder(message, tz, today),
-                "recontact": recontact and dict(recontact) | {"created_at": utc(recontact["created_at"])},
-            }
+        r.update(
+            starts_at=starts_at,
+            arrived_at=utc(r["arrived_at"]),
+            reminder_sent_at=utc(r["reminder_sent_at"]),
+            confirmed_at=utc(r["confirmed_at"]),
+            day="today" if day == today else "past" if day < today else "future",
+            upcoming=starts_at > now,
+            reminder=_reminder(message, tz, today),
+            recontact=recontact and db.Row(recontact, created_at=utc(recontact["created_at"])),
         )
-    return completed
+    return rows
 
 
 def _reminder(message: dict[str, Any] | None, tz: ZoneInfo, today: dt.date) -> dict[str, Any] | None:

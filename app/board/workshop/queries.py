@@ -58,7 +58,9 @@ def _today(access: Access, now: dt.datetime) -> tuple[dt.date, ZoneInfo]:
 
 def _with_days(rows: list[dict[str, Any]], today: dt.date, tz: ZoneInfo) -> list[dict[str, Any]]:
     """Days in the shop: local dates from opening to today (0 = opened today)."""
-    return [{**r, "days": max(0, (today - utc(r["opened_at"]).astimezone(tz).date()).days)} for r in rows]
+    for r in rows:
+        r["days"] = max(0, (today - utc(r["opened_at"]).astimezone(tz).date()).days)
+    return rows
 
 
 # --- En proceso --------------------------------------------------------------------------------
