@@ -1,4 +1,4 @@
-"""Command line: python -m app serve | migrate | demo | worker | user …
+"""Command line: python -m app serve | migrate | demo | worker | user | apikey | import …
 
 Messages are Spanish: installers and dealer staff read them.
 """
@@ -128,6 +128,85 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _branch_id(code: str) -> int:
+    from app.tables import Branch
+
+    async def find() -> int | None:
+        row = await Branch.select(Branch.id).where(Branch.code == code).first()
+        return row["id"] if row else None
+
+    branch_id = _with_db(find)
+    if branch_id is None:
+        raise SystemExit(f"No existe la sucursal «{code}».")
+    return branch_id
+
+
+def cmd_apikey(args: argparse.Namespace) -> int:
+    from app.audit import Actor
+    from app.dms import api_keys
+
+    actor = Actor(None, "línea de comandos", None)
+    if args.action == "create":
+        branch_id = _branch_id(args.branch)
+        new = _with_db(lambda: api_keys.create(branch_id, args.name or "", actor))
+        print(f"Clave de API para la sucursal {new.branch_code} (se muestra una sola vez; guárdela ahora):")
+        print(f"\n  {new.key}\n")
+        print("Úsela en el encabezado X-Api-Key de /api/v1/… (documentación en /schema).")
+        return 0
+    if args.action == "list":
+        scope = frozenset({_branch_id(args.branch)}) if args.branch else None
+        keys = _with_db(lambda: api_keys.listed(scope))
+        if not keys:
+            print("No hay claves de API.")
+        for k in keys:
+            used = k["last_used_at"].strftime("%d/%m/%Y %H:%M") if k["last_used_at"] else "nunca"
+            state = "revocada" if k["revoked_at"] else "activa"
+            print(f"{k['id']:>5}  {k['branch_code']:<10} {k['prefix']}…  {state:<9} último uso: {used}  {k['name']}")
+        return 0
+    revoked = _with_db(lambda: api_keys.revoke(args.id, None, actor))
+    print("Clave revocada: deja de funcionar desde ya." if revoked else "No hay una clave activa con ese número.")
+    return 0 if revoked else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from app.dms import fields, imports
+    from app.dms.files import FileRefused
+    from app.dms.report import text_report
+
+    branch_id = _branch_id(args.branch)
+    path = Path(args.file)
+    if not path.is_file():
+        raise SystemExit(f"No existe el archivo {path}.")
+    mapping = json.loads(Path(args.mapping).read_text(encoding="utf-8")) if args.mapping else None
+
+    content = path.read_bytes()
+
+    async def run() -> int:
+        try:
+            upload = await imports.create_job(branch_id, args.kind, path.name, content, user_id=None)
+        except FileRefused as refused:
+            print(str(refused), file=sys.stderr)
+            return 2
+        job = await imports.job_summary(upload.job_id)
+        chosen = mapping if mapping is not None else job["mapping"]
+        if missing := fields.required_missing(args.kind, chosen):
+            print("Faltan columnas obligatorias en el mapeo: " + ", ".join(missing) + ".", file=sys.stderr)
+            print("Columnas del archivo: " + "; ".join(job["headers"]), file=sys.stderr)
+            return 2
+        if upload.same_file_before:
+            print(f"Este mismo archivo ya se importó el {upload.same_file_before:%d/%m/%Y %H:%M} (UTC).")
+        await imports.confirm_mapping(upload.job_id, branch_id, args.kind, chosen, None)
+        await imports.run_import({}, upload.job_id)
+        job = await imports.job_summary(upload.job_id)
+        print(text_report(job))
+        return 1 if job["rejected_count"] or job["status"] != "done" else 0
+
+    return int(_with_db(run))
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m app", description="Retorno: tablero de agendamiento activo.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -161,6 +240,27 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--new-dealer", action="store_true", help="crea el concesionario --dealer aunque ya haya otros")
     add.add_argument("--password-stdin", action="store_true", help="lee la contraseña de la entrada estándar")
     add.set_defaults(run=cmd_user_add)
+
+    apikey = sub.add_parser("apikey", help="claves de la API de ingesta del DMS").add_subparsers(
+        dest="action", required=True)
+    create = apikey.add_parser("create", help="crea una clave para una sucursal (se muestra una vez)")
+    create.add_argument("--branch", required=True, help="código de sucursal")
+    create.add_argument("--name", help="para qué es, p. ej. «DMS taller»")
+    create.set_defaults(run=cmd_apikey)
+    listing = apikey.add_parser("list", help="lista las claves")
+    listing.add_argument("--branch", help="código de sucursal")
+    listing.set_defaults(run=cmd_apikey)
+    revoke = apikey.add_parser("revoke", help="revoca una clave por su número")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=cmd_apikey)
+
+    kinds = ["customers", "vehicles", "deliveries", "appointments", "repair_orders"]
+    importing = sub.add_parser("import", help="importa un archivo CSV o XLSX del DMS (mismo informe que la web)")
+    importing.add_argument("--branch", required=True, help="código de sucursal")
+    importing.add_argument("--kind", required=True, choices=kinds)
+    importing.add_argument("--mapping", help="JSON {campo: encabezado}; sin él, el mapeo guardado o sugerido")
+    importing.add_argument("file")
+    importing.set_defaults(run=cmd_import)
     return top
 
 

@@ -25,6 +25,9 @@ from app.board.routes import COMING, BoardRoutes
 from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.config import Settings, get_settings
 from app.customers.routes import CustomerRoutes
+from app.dms.api import API_ROUTES
+from app.dms.limits import RATE_LIMIT_STORE, api_rate_limit, rate_limit_store
+from app.dms.routes import DMS_ROUTES
 from app.errors import exception_handlers
 from app.health import healthz
 from app.messaging.routes import MailRoutes
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *COMING,
             *ADMIN_ROUTES,
             MailRoutes,
+            *DMS_ROUTES,
+            Router(path="/", route_handlers=API_ROUTES, middleware=[api_rate_limit(settings).middleware]),
             healthz,
             create_static_files_router(path="/static", directories=[STATIC], opt=PUBLIC,
                                        include_in_schema=False,
@@ -66,7 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[HTMXPlugin()],
         middleware=[CspNonce(), sessions.session_config(settings).middleware],
         before_send=[security_headers(https=settings.https)],  # every response, errors included
-        stores={sessions.STORE: sessions.session_store(settings)},
+        stores={sessions.STORE: sessions.session_store(settings), RATE_LIMIT_STORE: rate_limit_store(settings)},
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="retorno_csrf", header_name="x-csrftoken",
             cookie_secure=settings.https, cookie_httponly=True, cookie_samesite="lax",

@@ -43,6 +43,9 @@ class Settings:
     job_queue: str = "retorno:jobs"
     sign_in_max_failures: int = 5
     sign_in_lock_minutes: int = 15
+    api_requests_per_minute: int = 120  # per API key
+    dms_stale_minutes: int = 1440  # the header warns when the DMS data is older
+    sync_folder_root: Path | None = None  # where folder sync sources may read from (None: anywhere readable)
 
     @property
     def production(self) -> bool:
@@ -94,6 +97,9 @@ class Settings:
             session_idle_minutes=_positive_int(env, "SESSION_IDLE_MINUTES", 120),
             session_max_hours=_positive_int(env, "SESSION_MAX_HOURS", 12),
             job_queue=env.get("JOB_QUEUE") or "retorno:jobs",
+            api_requests_per_minute=_positive_int(env, "API_REQUESTS_PER_MINUTE", 120),
+            dms_stale_minutes=_positive_int(env, "DMS_STALE_MINUTES", 1440),
+            sync_folder_root=Path(env["SYNC_FOLDER_ROOT"]).resolve() if env.get("SYNC_FOLDER_ROOT") else None,
         )
 
 

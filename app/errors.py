@@ -107,9 +107,13 @@ def render_error(request: Request, exc: Exception, status: int) -> Response[Any]
     message = _message(exc, status)
     headers = {"Vary": "HX-Request", "Cache-Control": "no-store"}
     if _is_api(request):
+        if status == 401:
+            message = "Falta la clave de API (X-Api-Key) o no es válida."
         body: dict[str, Any] = {"status_code": status, "detail": message}
         if isinstance(exc, Invalid) and exc.errors:
             body["errors"] = exc.errors
+        elif isinstance(exc, ValidationException) and exc.extra:
+            body["errors"] = exc.extra  # where in the batch, for the DMS's developers
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if _is_htmx(request):
         # The notice replaces #notices whatever the element that asked.

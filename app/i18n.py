@@ -132,6 +132,14 @@ def hora(value: dt.datetime | None) -> str:
     return local(value).strftime("%H:%M")
 
 
+def hace(moment: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago, in words: "hace 4 minutos"."""
+    from babel.dates import format_timedelta
+
+    delta = moment - (now or dt.datetime.now(dt.UTC))
+    return format_timedelta(delta, add_direction=True, locale=current().babel, threshold=1.5)
+
+
 def numero(value: int | float | Decimal | None) -> str:
     if value is None:
         return ""

@@ -25,6 +25,7 @@ from arq.worker import func
 from app import db
 from app.board.appointments.no_shows import mark_no_shows
 from app.config import Settings
+from app.dms import imports
 from app.messaging import outbox
 
 log = logging.getLogger("retorno.jobs")
@@ -36,6 +37,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "deliver_message": outbox.deliver_message,
     "sweep_outbox": outbox.sweep_outbox,
     "mark_no_shows": mark_no_shows,
+    "run_import": imports.run_import,
 }
 
 

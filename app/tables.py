@@ -20,6 +20,7 @@ from enum import Enum
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     Date,
     ForeignKey,
     Integer,
@@ -221,6 +222,7 @@ class ImportSource(str, Enum):
 
 
 class ImportStatus(str, Enum):
+    draft = "draft"  # uploaded, waiting for the column mapping
     queued = "queued"
     running = "running"
     done = "done"
@@ -583,11 +585,30 @@ class OutboxMessage(Table):
     sent_at = Timestamptz(null=True, default=None)
 
 
+class SyncSource(Table):
+    """Where the scheduled sync picks up the DMS's export files: a folder or an HTTP(S) URL."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=20, choices=ImportKind)
+    name = Varchar(length=120, default="")
+    location = Varchar(length=500, help_text="A folder on the server, or an http(s):// URL of one file")
+    every_minutes = Integer(default=60)
+    active = Boolean(default=True)
+    last_run_at = Timestamptz(null=True, default=None)
+    last_status = Varchar(length=300, default="")
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    version = Integer(default=1)
+
+
 class ImportJob(Table):
+    """One import (a file, an API batch or a sync run) and its report."""
+
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     kind = Varchar(length=20, choices=ImportKind)
     source = Varchar(length=10, choices=ImportSource, default=ImportSource.file)
     filename = Varchar(length=255, default="")
+    digest = Varchar(length=64, default="", help_text="SHA-256 of the file: the same file again is recognised")
     status = Varchar(length=10, choices=ImportStatus, default=ImportStatus.queued)
     total_rows = Integer(default=0)
     processed_rows = Integer(default=0)
@@ -595,9 +616,60 @@ class ImportJob(Table):
     updated_count = Integer(default=0)
     unchanged_count = Integer(default=0)
     rejected_count = Integer(default=0)
-    errors = JSON(default=[])
-    mapping = JSON(default={})
+    flagged_count = Integer(default=0, help_text="Rows kept with a value flagged (phone, VIN digit, tax id)")
+    errors = JSON(default=[], help_text="Rejected rows: line, column, value, reason")
+    flags = JSON(default=[], help_text="Flagged values (the first few hundred)")
+    skipped = JSON(default=[], help_text="Lines skipped on purpose: title and totals rows")
+    message = Varchar(length=500, default="", help_text="Why the whole import failed, in Spanish")
+    mapping = JSON(default={}, help_text="field name → header of the file")
+    headers = JSON(default=[], help_text="The file's header row, for the mapping screen")
+    preview = JSON(default=[], help_text="The first rows as read, for the mapping screen")
+    cancel_requested = Boolean(default=False)
+    sync_source = ForeignKey(SyncSource, on_delete=OnDelete.set_null, null=True, default=None)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+
+
+class ImportFile(Table):
+    """The uploaded bytes, kept in the database so a worker process on any host can read them;
+    deleted when the import ends."""
+
+    job = ForeignKey(ImportJob, on_delete=OnDelete.cascade, null=False, unique=True)
+    content = Bytea()
+
+
+class ImportMapping(Table):
+    """The column mapping a branch confirmed for a kind of file, suggested next time."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=20, choices=ImportKind)
+    mapping = JSON(default={}, help_text="field name → header of the file")
+    updated_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiKey(Table):
+    """A DMS's key to one branch's ingestion API. Only the key's SHA-256 is kept
+    (the key is 256 random bits, so a slow password hash adds nothing)."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=120, default="")
+    prefix = Varchar(length=16, help_text="The key's first characters, shown in lists to tell keys apart")
+    key_hash = Varchar(length=64, unique=True, secret=True)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class ApiIdempotency(Table):
+    """The answer given to a request with an Idempotency-Key, replayed when it comes again."""
+
+    api_key = ForeignKey(ApiKey, on_delete=OnDelete.cascade, null=False)
+    key = Varchar(length=200)
+    request_hash = Varchar(length=64)
+    status_code = Integer(default=200)
+    response = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())

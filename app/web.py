@@ -3,6 +3,7 @@ or its partial."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import cache
 from typing import Any
@@ -39,10 +40,15 @@ def configure(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(fecha=i18n.fecha, fecha_hora=i18n.fecha_hora, hora=i18n.hora, numero=i18n.numero,
-                       moneda=i18n.moneda, telefono=i18n.telefono)
-    env.globals.update(static_url=static_url, htmx_js=f"js/{HTMX_FILE}", options=options, board_labels=labels)
+                       moneda=i18n.moneda, telefono=i18n.telefono, hace=i18n.hace)
+    env.globals.update(static_url=static_url, htmx_js=f"js/{HTMX_FILE}", options=options, board_labels=labels,
+                       now_utc=now_utc)
     env.trim_blocks = True
     env.lstrip_blocks = True
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def options(rows: list[dict[str, Any]], empty: str | None = None, value: str = "id",

@@ -9,6 +9,7 @@ without a policy is refused: access is never granted by omission.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app import db, i18n
 from app.auth import sessions
+from app.dms import api_keys
 from app.errors import Forbidden
 from app.rules.windows import Windows
 from app.tables import Role
@@ -52,6 +54,7 @@ class BranchInfo:
     country: str
     currency: str
     windows: Windows
+    dms_synced_at: dt.datetime | None = None  # when the DMS last sent data (the header says how old it is)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,8 @@ def client_ip(connection: ASGIConnection) -> str:
 ACCESS_SQL = """
 SELECT u.id, u.username, u.full_name, u.role, u.dealer, d.name AS dealer_name,
        b.id AS branch_id, b.code, b.name, b.locale, b.timezone, b.country, b.currency,
-       b.delivery_window_days, b.opportunity_window_days, b.no_show_window_days, b.done_window_days
+       b.delivery_window_days, b.opportunity_window_days, b.no_show_window_days, b.done_window_days,
+       b.dms_synced_at
   FROM app_user u
   JOIN dealer d ON d.id = u.dealer
   LEFT JOIN branch b ON b.dealer = u.dealer AND b.active
@@ -124,13 +128,17 @@ def _branch_info(row: dict[str, Any]) -> BranchInfo:
     spans = Windows(row["delivery_window_days"], row["opportunity_window_days"], row["no_show_window_days"],
                     row["done_window_days"])
     return BranchInfo(id=row["branch_id"], code=row["code"], name=row["name"], locale=row["locale"],
-                      timezone=row["timezone"], country=row["country"], currency=row["currency"], windows=spans)
+                      timezone=row["timezone"], country=row["country"], currency=row["currency"], windows=spans,
+                      dms_synced_at=row["dms_synced_at"])
 
 
 async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """The app-wide guard."""
     opt = handler.opt
     if opt.get("public"):
+        return
+    if opt.get("api_key"):
+        await api_keys.require_key(connection)  # the DMS: no session, one branch per key
         return
     roles = opt.get("roles")
     if roles is None:

@@ -33,6 +33,7 @@ import pytest
 from app import db
 from app.asgi import create_app
 from app.tables import (
+    ApiKey,
     Appointment,
     Branch,
     CallOutcome,
@@ -96,6 +97,11 @@ async def _concept(make: Factory, branch: Any) -> Any:
             .returning(Concept.id))[0]
 
 
+async def _api_key(make: Factory, branch: Any) -> Any:
+    return (await ApiKey.insert(ApiKey(branch=branch.id, prefix="rk_test", key_hash=f"{make.serial():064d}"))
+            .returning(ApiKey.id))[0]
+
+
 async def _import_job(make: Factory, branch: Any) -> Any:
     return (await ImportJob.insert(ImportJob(branch=branch.id, kind="customers")).returning(ImportJob.id))[0]
 
@@ -120,6 +126,8 @@ PATH_TARGETS: dict[str | tuple[str, str], Target] = {
     "concept_id": Target(Concept, _concept),
     "import_id": Target(ImportJob, _import_job),
     "import_job_id": Target(ImportJob, _import_job),
+    ("/importar/", "job_id"): Target(ImportJob, _import_job),
+    "key_id": Target(ApiKey, _api_key),
     ("/admin/motivos/", "item_id"): Target(DiscardReason, _seeded(DiscardReason)),
     ("/admin/resultados/", "item_id"): Target(CallOutcome, _seeded(CallOutcome)),
 }
@@ -369,6 +377,16 @@ async def test_route(restored, path, method):
         return
 
     opt = handler.opt
+    if opt.get("api_key"):
+        # The DMS's API: a session (any role) is no key → 401, nothing changes. Keys: tests/dms/test_api.py.
+        for who in ("anónimo", *ROLES):
+            for call in calls[who]:
+                label, response = await matrix.send(call, world.anonymous if who == "anónimo"
+                                                    else await world.client(who))
+                matrix.expect(response.status_code == 401, label, response, "401 (falta la clave de API)")
+        assert not matrix.problems, "\n".join(matrix.problems)
+        assert not changed(before, await fingerprint())
+        return
     public, roles = bool(opt.get("public")), opt.get("roles")
     assert public or roles is not None, (
         f"{method} {path} no declara quién puede usarla: opt=allow(ROLES) o opt=PUBLIC (app.auth.access).")
