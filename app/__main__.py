@@ -207,6 +207,37 @@ def cmd_import(args: argparse.Namespace) -> int:
     return int(_with_db(run))
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from app.dms import sync
+    from app.tables import SyncSource
+
+    if args.action == "add":
+        branch_id = _branch_id(args.branch)
+
+        async def add() -> int:
+            row = SyncSource(branch=branch_id, kind=args.kind, location=args.location, every_minutes=args.every,
+                             name=args.name or "")
+            await row.save()
+            return row.id
+
+        print(f"Origen {_with_db(add)} creado: se revisa cada {args.every} minutos.")
+        return 0
+    if args.action == "list":
+        sources = _with_db(lambda: SyncSource.select(SyncSource.all_columns(), SyncSource.branch.code))
+        for s in sources:
+            last = s["last_run_at"].strftime("%d/%m/%Y %H:%M") if s["last_run_at"] else "nunca"
+            print(f"{s['id']:>4}  {s['branch.code']:<8} {s['kind']:<14} cada {s['every_minutes']} min  "
+                  f"{s['location']}  último: {last} {s['last_status']}")
+        return 0
+
+    async def run_now() -> str:
+        source = await SyncSource.select().where(SyncSource.id == args.id).first()
+        return await sync.run_source(source) if source else "No existe ese origen."
+
+    print(_with_db(run_now))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m app", description="Retorno: tablero de agendamiento activo.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -261,6 +292,20 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--mapping", help="JSON {campo: encabezado}; sin él, el mapeo guardado o sugerido")
     importing.add_argument("file")
     importing.set_defaults(run=cmd_import)
+
+    syncing = sub.add_parser("sync", help="orígenes de sincronización programada (carpeta o URL)").add_subparsers(
+        dest="action", required=True)
+    adding = syncing.add_parser("add", help="agrega una carpeta o URL que se importa sola")
+    adding.add_argument("--branch", required=True)
+    adding.add_argument("--kind", required=True, choices=kinds)
+    adding.add_argument("--location", required=True, help="carpeta del servidor o URL http(s) de un archivo")
+    adding.add_argument("--every", type=int, default=60, help="minutos entre revisiones")
+    adding.add_argument("--name")
+    adding.set_defaults(run=cmd_sync)
+    syncing.add_parser("list", help="lista los orígenes").set_defaults(run=cmd_sync)
+    running = syncing.add_parser("run", help="revisa un origen ahora")
+    running.add_argument("id", type=int)
+    running.set_defaults(run=cmd_sync)
     return top
 
 

@@ -25,7 +25,7 @@ from arq.worker import func
 from app import db
 from app.board.appointments.no_shows import mark_no_shows
 from app.config import Settings
-from app.dms import imports
+from app.dms import imports, sync
 from app.messaging import outbox
 
 log = logging.getLogger("retorno.jobs")
@@ -38,6 +38,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "sweep_outbox": outbox.sweep_outbox,
     "mark_no_shows": mark_no_shows,
     "run_import": imports.run_import,
+    "sync_sources": sync.sync_sources,
 }
 
 
@@ -51,6 +52,8 @@ CRONS = [
     Cron("sweep_outbox", frozenset(range(0, 60, 5))),
     # Hourly: each branch's local midnight passes at a different UTC hour.
     Cron("mark_no_shows", frozenset({7})),
+    # Each source says how often it wants to run; this only looks for the due ones.
+    Cron("sync_sources", frozenset(range(3, 60, 5))),
 ]
 
 

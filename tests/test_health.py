@@ -39,3 +39,16 @@ async def test_real_redis_is_reported(client, monkeypatch, settings, redis_url):
     monkeypatch.setattr(health, "get_settings", lambda: dataclasses.replace(settings, redis_url=redis_url))
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.json()["redis"] == {"configured": True, "ok": True}
+
+
+async def test_healthz_says_how_old_the_dms_data_is_without_naming_branches(client, make):
+    import datetime as dt
+
+    from app.tables import Branch
+
+    branch = await make.branch()
+    await Branch.update({Branch.dms_synced_at: dt.datetime.now(dt.UTC) - dt.timedelta(days=3)}).where(
+        Branch.id == branch.id)
+    dms = (await client.get("/healthz")).json()["dms"]
+    assert dms["oldest_minutes"] >= 3 * 24 * 60 - 1 and dms["stale_branches"] >= 1
+    assert branch.code not in str(dms)
