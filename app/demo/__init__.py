@@ -102,8 +102,10 @@ async def load(today: dt.date | None = None, reset: bool = False, if_empty: bool
                                              email="contacto@retorno-demo.com")).returning(Dealer.id))[0]["id"]
         branch_ids: dict[str, int] = {}
         for code, fields in BRANCHES.items():
-            branch_ids[code] = (await Branch.insert(Branch(dealer=dealer, code=code, **fields))
-                                .returning(Branch.id))[0]["id"]
+            # Its data stands for what the DMS sent: received now, as the header's data age says.
+            received = dt.datetime.now(dt.UTC)
+            branch_ids[code] = (await Branch.insert(Branch(dealer=dealer, code=code, dms_synced_at=received,
+                                                           **fields)).returning(Branch.id))[0]["id"]
             await seed_branch_catalogs(branch_ids[code], fields["locale"])
         user_ids: dict[str, int] = {}
         for username, (full_name, role, codes) in USERS.items():
