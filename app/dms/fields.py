@@ -4,8 +4,9 @@ most likely holds each one (Spanish synonyms seen in AR and MX exports)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from app.rules import normalise
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def fold(s: str) -> str:
-    """'Nro. OR' → 'nro or', 'N° Serie' → 'n serie', 'Fecha_Apertura' → 'fecha apertura'."""
-    decomposed = unicodedata.normalize("NFKD", s)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip()
+    """normalise.fold without punctuation: 'Nro. OR' → 'nro or', 'N° Serie' → 'n serie',
+    'Fecha_Apertura' → 'fecha apertura'."""
+    return _SPACES.sub(" ", _PUNCT.sub(" ", normalise.fold(s))).strip()
 
 
 def _f(name: str, label: str, *synonyms: str, required: bool = False) -> Field:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from app.rules.normalise import fold
 
 MAX_BYTES = 20 * 1024 * 1024
 HEADER_SEARCH = 30
@@ -34,11 +35,6 @@ class Sheet:
     encoding: str | None = None
     delimiter: str | None = None
     skipped: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _fold(value: Any) -> str:
-    text = unicodedata.normalize("NFKD", str(value))
-    return "".join(c for c in text if not unicodedata.combining(c)).strip().lower()
 
 
 def _mb(size: int) -> str:
@@ -157,7 +153,7 @@ def _shape(sheet: Sheet, lines: list[tuple[int, list[Any]]],
         if not filled:
             continue  # blank lines are not data and not worth a mention
         first = next(str(c) for c in cells if c is not None and str(c).strip())
-        if _TOTALS.match(_fold(first)) or (filled == 1 and width > 3 and not str(cells[0] or "").strip()):
+        if _TOTALS.match(fold(first)) or (filled == 1 and width > 3 and not str(cells[0] or "").strip()):
             sheet.skipped.append((line, "fila de totales"))
             continue
         if len(cells) < width:

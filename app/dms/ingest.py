@@ -323,17 +323,14 @@ class _Chunk:
     async def _vehicles_as_main(self, records: list[Record], parts: list[dict[str, Any]]) -> None:
         found_c = await self._find_customers(parts)
         found_v = await self._find_vehicles([r.main for r in records])
+        rows = [self._vehicle_row(r.main, found_v) for r in records]  # by DMS id (the record's key) first
         pending_c: dict[Any, dict[str, Any]] = {}
-        owners: list[int | dict[str, Any] | None] = []
-        for r in records:
-            row = found_v["dms_id"].get(r.key) or self._vehicle_row(r.main, found_v)
-            owners.append(self._customer_for(r.customer, found_c, row["owner"] if row else None, pending_c)
-                          if r.customer else None)
+        owners = [self._customer_for(r.customer, found_c, row["owner"] if row else None, pending_c)
+                  if r.customer else None for r, row in zip(records, rows, strict=True)]
         await self._flush_customers()
         pending_v: dict[Any, dict[str, Any]] = {}
-        for r, owner in zip(records, owners, strict=True):
+        for r, row, owner in zip(records, rows, owners, strict=True):
             owner_id = _id(owner)
-            row = found_v["dms_id"].get(r.key) or self._vehicle_row(r.main, found_v)
             if row is None:
                 self._new_vehicle({**r.main, "owner": owner_id}, pending_v)
                 continue
