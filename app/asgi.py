@@ -24,7 +24,7 @@ from app.board.opportunities.routes import OpportunityRoutes
 from app.board.routes import COMING, BoardRoutes
 from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.config import Settings, get_settings
-from app.customers.routes import CustomerRoutes
+from app.customers.routes import CustomerRoutes, DuplicateRoutes
 from app.dms.api import API_ROUTES
 from app.dms.limits import RATE_LIMIT_STORE, api_rate_limit, rate_limit_store
 from app.dms.routes import DMS_ROUTES
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BoardRoutes,
             OpportunityRoutes,
             CustomerRoutes,
+            DuplicateRoutes,
             AppointmentRoutes,
             DeliveryRoutes,
             InProcessRoutes,

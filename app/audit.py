@@ -35,12 +35,12 @@ async def record(actor: Actor, action: str, *, entity: str = "", entity_id: int 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, as (before, after), JSON-friendly."""
     keys = [k for k in after if before.get(k) != after[k]]
-    return ({k: _plain(before.get(k)) for k in keys}, {k: _plain(after[k]) for k in keys})
+    return ({k: plain(before.get(k)) for k in keys}, {k: plain(after[k]) for k in keys})
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return str(value)

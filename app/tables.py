@@ -364,10 +364,22 @@ class Customer(Table):
     state = Varchar(length=100, default="")
     postal_code = Varchar(length=20, default="")
     notes = Text(default="")
-    merged_into = ForeignKey("self", on_delete=OnDelete.set_null, null=True, default=None)
+    merged_into = ForeignKey("self", on_delete=OnDelete.set_null, null=True, default=None,
+                             help_text="Merged as a duplicate into this customer; its history moved there")
+    merged_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(default=1)
+
+
+class CustomerNotDuplicate(Table):
+    """Two customers a manager said are different people: not offered for merging again."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    first = ForeignKey(Customer, on_delete=OnDelete.cascade, null=False, index=True, help_text="The lower id")
+    second = ForeignKey(Customer, on_delete=OnDelete.cascade, null=False)
+    user = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Vehicle(Table):

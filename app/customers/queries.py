@@ -32,11 +32,12 @@ class History:
     opportunities: list[dict[str, Any]]  # each with "attempts"
     appointments: list[dict[str, Any]]  # each with "reminders"
     other_attempts: list[dict[str, Any]]  # calls not tied to an opportunity (welcome, courtesy, recontact…)
+    merged: list[dict[str, Any]] = field(default_factory=list)  # duplicates merged into this customer
 
 
 _TIMESTAMPS = ("delivered_at", "opened_at", "finished_at", "courtesy_called_at", "welcome_called_at", "due_at",
                "closed_at", "last_attempt_at", "created_at", "starts_at", "arrived_at", "confirmed_at",
-               "reminder_sent_at", "cancelled_at", "sent_at")
+               "reminder_sent_at", "cancelled_at", "sent_at", "merged_at")
 
 
 def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -120,8 +121,19 @@ async def history(access: Access, customer_id: int) -> History:
                  WHERE customer = {{}} AND entity = 'appointment' AND {reach}
                  ORDER BY created_at DESC, id DESC""",
             customer_id, *branch_ids))
-    return _assemble(customer, branch["currency"], vehicles, orders, lines, deliveries, opportunities, attempts,
-                     appointments, reminders)
+        merged = _rows(await db.fetch(
+            f"""SELECT id, name, dms_id, tax_id, phone_mobile, merged_at FROM customer
+                 WHERE merged_into = {{}} AND {reach} ORDER BY merged_at, id""", customer_id, *branch_ids))
+    history = _assemble(customer, branch["currency"], vehicles, orders, lines, deliveries, opportunities, attempts,
+                        appointments, reminders)
+    history.merged = merged
+    return history
+
+
+async def merged_into(access: Access, customer_id: int) -> int | None:
+    """The customer a merged duplicate now lives in (within reach), else None."""
+    row = await scope.one(Customer, access, customer_id, Customer.merged_into)
+    return row["merged_into"]
 
 
 def _assemble(customer: dict[str, Any], currency: str, vehicles: list[dict[str, Any]], orders: list[dict[str, Any]],

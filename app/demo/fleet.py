@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import unicodedata
 from dataclasses import dataclass
 
 from app.demo import vehicles as catalog
@@ -51,7 +52,29 @@ def build(rng: random.Random, year: Year, code: str) -> Fleet:
             cars.append(_car(rng, year, person, sold_on, len(cars) in sale_slots, plates, next(serials)))
     _assign_drivers(rng, cars, drivers, owners)
     _add_customers(year, customers, cars)
+    _typed_twice(random.Random(f"twins-{code}"), year, [p for p in owners if p.values["tax_id_valid"]])
     return Fleet(customers, cars)
+
+
+TWINS_BY_PHONE, TWINS_BY_TAX_ID = 4, 2
+
+
+def _typed_twice(rng: random.Random, year: Year, owners: list[Person]) -> None:
+    """Customers the DMS holds twice, as real DMSs do: typed again at the counter in capitals without
+    accents (same mobile), or under the tax id with the surname first. For Clientes duplicados."""
+    chosen = rng.sample(owners, TWINS_BY_PHONE + TWINS_BY_TAX_ID)
+    for n, person in enumerate(chosen):
+        v = person.values
+        if n < TWINS_BY_PHONE:
+            plain = unicodedata.normalize("NFKD", v["name"]).encode("ascii", "ignore").decode().upper()
+            twin = dict(first_name=v["first_name"].upper(), last_name=v["last_name"].upper(), name=plain,
+                        phone_mobile=v["phone_mobile"])
+        else:
+            twin = dict(first_name=v["first_name"], last_name=v["last_name"],
+                        name=f"{v['last_name']}, {v['first_name']}", tax_id_type=v["tax_id_type"],
+                        tax_id=v["tax_id"], tax_id_valid=True, phone_mobile=v["phone_mobile"], email=v["email"])
+        year.plan.add(Customer, branch=year.branch_id, **twin, created_at=year.imported_at,
+                      updated_at=year.imported_at)
 
 
 def _share_out(rng: random.Random, companies: list[Person], owners: list[Person], n_vehicles: int) -> None:
