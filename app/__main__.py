@@ -212,15 +212,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from app.tables import SyncSource
 
     if args.action == "add":
+        from app.audit import Actor
+        from app.errors import Invalid
+
         branch_id = _branch_id(args.branch)
-
-        async def add() -> int:
-            row = SyncSource(branch=branch_id, kind=args.kind, location=args.location, every_minutes=args.every,
-                             name=args.name or "")
-            await row.save()
-            return row.id
-
-        print(f"Origen {_with_db(add)} creado: se revisa cada {args.every} minutos.")
+        try:
+            location, every = sync.checked_location(args.location, from_web=False), sync.checked_every(args.every)
+        except Invalid as invalid:
+            print(" ".join(invalid.errors.values()), file=sys.stderr)
+            return 2
+        actor = Actor(None, "línea de comandos", None)
+        source_id = _with_db(lambda: sync.add_source(actor, branch_id, args.kind, args.name or "", location, every))
+        print(f"Origen {source_id} creado: se revisa cada {every} minutos.")
         return 0
     if args.action == "list":
         sources = _with_db(lambda: SyncSource.select(SyncSource.all_columns(), SyncSource.branch.code))

@@ -39,6 +39,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "mark_no_shows": mark_no_shows,
     "run_import": imports.run_import,
     "sync_sources": sync.sync_sources,
+    "sync_source_now": sync.sync_source_now,
 }
 
 

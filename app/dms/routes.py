@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from app import jobs
 from app.audit import Actor
 from app.auth.access import ADMINS, MANAGERS, Access, CurrentAccess, allow
-from app.dms import api_keys, fields, imports
+from app.dms import api_keys, fields, imports, sync
 from app.dms.files import FileRefused
 from app.dms.records import Context, Rejection, parse
 from app.dms.report import STATUS_NAMES, counts_line, nothing_changed, rejected_csv, rejection_line
@@ -212,7 +212,89 @@ class ApiKeyRoutes(Controller):
             raise NotFound()
         if not request.htmx:
             return Redirect("/admin/claves-api", status_code=303)
-        return render(request, "dms/_api_keys.html", **await self._context(access, revoked=key_id))
+        return page_or_partial(request, "dms/api_keys.html", "dms/_api_keys.html",
+                               **await self._context(access, revoked=key_id))
 
 
-DMS_ROUTES = [ImportRoutes, ApiKeyRoutes]
+@dataclass
+class SyncSourceForm:
+    branch_id: int | None = None
+    kind: str = ""
+    name: str = ""
+    location: str = ""
+    every_minutes: str = "60"
+
+
+class SyncSourceRoutes(Controller):
+    """/admin/sincronizacion: the folders and URLs the scheduled sync imports from by itself."""
+
+    path = "/admin/sincronizacion"
+
+    async def _context(self, access: Access, **extra: Any) -> dict[str, Any]:
+        return {"sources": await sync.listed(access.branch_ids), "section": "sincronizacion", "errors": {},
+                "kinds": fields.KIND_LABELS, "form": SyncSourceForm(), "done": ""} | extra
+
+    def _page(self, request: HTMXRequest, status_code: int = 200, **context: Any) -> Template:
+        return page_or_partial(request, "dms/sync_sources.html", "dms/_sync_sources.html", status_code=status_code,
+                               **context)
+
+    @get("/", opt=allow(ADMINS))
+    async def listed(self, request: HTMXRequest, access: CurrentAccess) -> Template:
+        return self._page(request, **await self._context(access))
+
+    @post("/", opt=allow(ADMINS))
+    async def create(self, request: HTMXRequest, access: CurrentAccess,
+                     data: Annotated[SyncSourceForm, Form]) -> Template | Redirect:
+        errors: dict[str, str] = {}
+        checks = (("branch_id", lambda: _branch(access, data.branch_id)),
+                  ("location", lambda: sync.checked_location(data.location, from_web=True)),
+                  ("every_minutes", lambda: sync.checked_every(_int_or_none(data.every_minutes))))
+        values = {}
+        for name, check in checks:
+            try:
+                values[name] = check()
+            except Invalid as invalid:
+                errors |= invalid.errors
+        if data.kind not in fields.KIND_LABELS:
+            errors["kind"] = "Elija qué contiene el archivo."
+        if errors:
+            return self._page(request, status_code=422, **await self._context(access, errors=errors, form=data))
+        await sync.add_source(Actor.of(access), values["branch_id"], data.kind, data.name, values["location"],
+                              values["every_minutes"])
+        if not request.htmx:
+            return Redirect("/admin/sincronizacion", status_code=303)
+        return self._page(request, **await self._context(access, done="Origen agregado: se revisa solo."))
+
+    async def _after(self, request: HTMXRequest, access: Access, done: str) -> Template | Redirect:
+        if not request.htmx:
+            return Redirect("/admin/sincronizacion", status_code=303)
+        return self._page(request, **await self._context(access, done=done))
+
+    async def _set_active(self, access: Access, source_id: int, active: bool) -> None:
+        known_id(source_id)
+        if not await sync.set_active(Actor.of(access), source_id, access.branch_ids, active):
+            raise NotFound()
+
+    @post("/{source_id:int}/pausar", opt=allow(ADMINS))
+    async def pause(self, request: HTMXRequest, access: CurrentAccess, source_id: FromPath[int]
+                    ) -> Template | Redirect:
+        await self._set_active(access, source_id, False)
+        return await self._after(request, access, "Origen pausado: no se revisa hasta que lo reanude.")
+
+    @post("/{source_id:int}/reanudar", opt=allow(ADMINS))
+    async def resume(self, request: HTMXRequest, access: CurrentAccess, source_id: FromPath[int]
+                     ) -> Template | Redirect:
+        await self._set_active(access, source_id, True)
+        return await self._after(request, access, "Origen reanudado.")
+
+    @post("/{source_id:int}/revisar", opt=allow(ADMINS))
+    async def run_now(self, request: HTMXRequest, access: CurrentAccess, source_id: FromPath[int]
+                      ) -> Template | Redirect:
+        known_id(source_id)
+        if not await sync.within_reach(source_id, access.branch_ids):
+            raise NotFound()
+        await jobs.enqueue("sync_source_now", source_id)
+        return await self._after(request, access, "Revisando el origen: lo nuevo aparece en Importar en unos segundos.")
+
+
+DMS_ROUTES = [ImportRoutes, ApiKeyRoutes, SyncSourceRoutes]

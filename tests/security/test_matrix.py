@@ -45,6 +45,7 @@ from app.tables import (
     ImportJob,
     Opportunity,
     RepairOrder,
+    SyncSource,
     User,
     Vehicle,
 )
@@ -102,6 +103,11 @@ async def _api_key(make: Factory, branch: Any) -> Any:
             .returning(ApiKey.id))[0]
 
 
+async def _sync_source(make: Factory, branch: Any) -> Any:
+    return (await SyncSource.insert(SyncSource(branch=branch.id, kind="customers", location="https://dms.example/x.csv"))
+            .returning(SyncSource.id))[0]
+
+
 async def _import_job(make: Factory, branch: Any) -> Any:
     return (await ImportJob.insert(ImportJob(branch=branch.id, kind="customers")).returning(ImportJob.id))[0]
 
@@ -128,6 +134,7 @@ PATH_TARGETS: dict[str | tuple[str, str], Target] = {
     "import_job_id": Target(ImportJob, _import_job),
     ("/importar/", "job_id"): Target(ImportJob, _import_job),
     "key_id": Target(ApiKey, _api_key),
+    "source_id": Target(SyncSource, _sync_source),
     ("/admin/motivos/", "item_id"): Target(DiscardReason, _seeded(DiscardReason)),
     ("/admin/resultados/", "item_id"): Target(CallOutcome, _seeded(CallOutcome)),
 }
