@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from app import jobs
 from app.audit import Actor
 from app.auth.access import ADMINS, MANAGERS, Access, CurrentAccess, allow
+from app.customers import duplicates
 from app.dms import api_keys, fields, imports, sync
 from app.dms.files import FileRefused
 from app.dms.records import Context, Rejection, parse
@@ -94,7 +95,8 @@ class ImportRoutes(Controller):
 
     async def _start_context(self, access: Access, **extra: Any) -> dict[str, Any]:
         return {"kinds": fields.KIND_LABELS, "recent": await imports.recent(access.branch_ids),
-                "status_names": STATUS_NAMES, "errors": {}, "kind": "repair_orders", "message": ""} | extra
+                "status_names": STATUS_NAMES, "errors": {}, "kind": "repair_orders", "message": "",
+                "duplicate_groups": await duplicates.count(access)} | extra
 
     @post("/", opt=allow(MANAGERS))
     async def upload(self, request: HTMXRequest, access: CurrentAccess) -> Template | Redirect:

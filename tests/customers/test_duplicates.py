@@ -52,6 +52,8 @@ async def test_customers_sharing_a_tax_id_or_a_phone_and_name_are_offered_for_me
     assert sorted(_groups(page.text)) == sorted([[maria.id, typed_again.id], [company.id, company_again.id]])
     assert "Misma identificación fiscal" in page.text and "Mismo celular y nombre" in page.text
     assert text_of(page.text, "duplicate-count") == ["2 grupos para revisar"]
+    imports_page = (await client.get("/importar")).text  # where a manager goes after an import
+    assert "Hay 2 grupos de clientes que parecen la misma persona" in imports_page
 
 
 async def test_a_merge_moves_the_whole_history_to_the_customer_that_stays(as_user, make):
