@@ -9,8 +9,9 @@ its customer and vehicle inline finds them by DMS id, else by VIN or plate
 (vehicles) and tax id or mobile phone (customers), and creates them when
 they are new. After the rows are written, the news reaches the board: a
 repair order opened for a vehicle with an appointment that day checks the
-appointment in; a delivered order moves to Servicios realizados; a cancelled
-appointment leaves the lists.
+appointment in; a delivered order moves to Servicios realizados; an
+appointment booked in the DMS books the vehicle's open opportunities
+(app/dms/bookings.py); a cancelled appointment leaves the lists.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import db
+from app.dms.bookings import book_open_opportunities
 from app.dms.bulk import Bulk
 from app.dms.records import Context, Record, Rejection, parse
 from app.rules import dms as rules
@@ -399,6 +401,9 @@ class _Chunk:
                            {**MAIN_DEFAULTS[table], "source": "dms", "cancelled_at": None, "stage": "quote"}, self.now)
         for r, result, row in outcome:
             self.report.item(r.line, r.key, result, row["id"])
+        if table == "appointment":
+            await book_open_opportunities(self.bulk, self.branch, self.now,
+                                          [row for _, result, row in outcome if result == "created"])
         if table == "repair_order":
             await self._check_in([row for _, result, row in outcome if result != "unchanged"])
             await self._lines(outcome)
