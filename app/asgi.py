@@ -23,6 +23,7 @@ from app.board.deliveries.routes import DeliveryRoutes
 from app.board.opportunities.routes import OpportunityRoutes
 from app.board.routes import COMING, BoardRoutes
 from app.board.workshop.routes import DoneRoutes, InProcessRoutes
+from app.campaigns.routes import CampaignRoutes
 from app.config import Settings, get_settings
 from app.customers.routes import CustomerRoutes, DuplicateRoutes
 from app.dms.api import API_ROUTES
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OpportunityRoutes,
             CustomerRoutes,
             DuplicateRoutes,
+            CampaignRoutes,
             AppointmentRoutes,
             DeliveryRoutes,
             InProcessRoutes,

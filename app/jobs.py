@@ -24,6 +24,7 @@ from arq.worker import func
 
 from app import db
 from app.board.appointments.no_shows import mark_no_shows
+from app.campaigns.commands import process_campaign
 from app.config import Settings
 from app.dms import imports, sync
 from app.messaging import outbox
@@ -40,6 +41,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "run_import": imports.run_import,
     "sync_sources": sync.sync_sources,
     "sync_source_now": sync.sync_source_now,
+    "process_campaign": process_campaign,
 }
 
 

@@ -153,6 +153,7 @@ class OpportunitySource(str, Enum):
 
 class OpportunityStatus(str, Enum):
     open = "open"
+    held = "held"  # a recall waiting for its parts: not on the board until they are available
     booked = "booked"
     discarded = "discarded"
 
@@ -174,6 +175,14 @@ class PartsStatus(str, Enum):
     not_needed = "not_needed"
     ordered = "ordered"
     available = "available"
+
+
+class ProcessStatus(str, Enum):
+    idle = "idle"
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
 
 
 class AttemptPurpose(str, Enum):
@@ -435,6 +444,15 @@ class Campaign(Table):
     parts_required = Boolean(default=False)
     parts_status = Varchar(length=12, choices=PartsStatus, default=PartsStatus.not_needed)
     status = Varchar(length=10, choices=CampaignStatus, default=CampaignStatus.draft)
+    criteria = JSON(default={}, help_text="Step 1's filters, as the manager typed them")
+    not_found = JSON(default={}, help_text="VINs and plates of the pasted lists: unknown and malformed")
+    coordinators = JSON(default=[], help_text="User ids the opportunities are spread over, round robin")
+    process_status = Varchar(length=10, choices=ProcessStatus, default=ProcessStatus.idle)
+    process_total = Integer(default=0)
+    process_done = Integer(default=0)
+    process_created = Integer(default=0)
+    process_message = Varchar(length=300, default="")
+    processed_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -508,6 +526,18 @@ class Opportunity(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(default=1)
+
+
+class CampaignUnit(Table):
+    """A vehicle a campaign found: chosen or not in step 2, its parts, and the opportunity it became."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    campaign = ForeignKey(Campaign, on_delete=OnDelete.cascade, null=False)
+    vehicle = ForeignKey(Vehicle, on_delete=OnDelete.cascade, null=False)
+    selected = Boolean(default=True)
+    parts_status = Varchar(length=12, choices=PartsStatus, default=PartsStatus.not_needed)
+    opportunity = ForeignKey(Opportunity, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Appointment(Table):

@@ -22,9 +22,11 @@ from app.tables import (
     Branch,
     CallOutcome,
     Campaign,
+    CampaignUnit,
     Concept,
     ContactAttempt,
     Customer,
+    CustomerNotDuplicate,
     Dealer,
     Delivery,
     DiscardReason,
@@ -65,8 +67,9 @@ USERS = {
 }
 
 # Children before parents, so a reset never trips a foreign key.
-_BRANCH_TABLES = (ContactAttempt, OutboxMessage, AppointmentTable, Opportunity, RepairOrderLine, RepairOrder,
-                  Delivery, Campaign, Vehicle, Customer, ImportJob, DiscardReason, CallOutcome, Concept)
+_BRANCH_TABLES = (ContactAttempt, OutboxMessage, CampaignUnit, AppointmentTable, Opportunity, RepairOrderLine,
+                  RepairOrder, Delivery, Campaign, Vehicle, CustomerNotDuplicate, Customer, ImportJob, DiscardReason,
+                  CallOutcome, Concept)
 
 
 @dataclass(frozen=True)

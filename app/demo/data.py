@@ -26,6 +26,7 @@ from app.tables import (
     Branch,
     CallOutcome,
     Campaign,
+    CampaignUnit,
     Concept,
     ContactAttempt,
     Customer,
@@ -39,8 +40,8 @@ from app.tables import (
 )
 
 # Parents first; the ones whose ids later rows need are written with RETURNING.
-TABLES = (Concept, Campaign, Customer, Vehicle, Delivery, RepairOrder, RepairOrderLine, Opportunity, Appointment,
-          ContactAttempt)
+TABLES = (Concept, Campaign, Customer, Vehicle, Delivery, RepairOrder, RepairOrderLine, Opportunity, CampaignUnit,
+          Appointment, ContactAttempt)
 _NEED_IDS = {Concept, Campaign, Customer, Vehicle, Delivery, RepairOrder, Opportunity, Appointment}
 CHUNK = 500
 

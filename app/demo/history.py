@@ -29,6 +29,7 @@ from app.demo.vehicles import Model
 from app.tables import (
     Appointment,
     Campaign,
+    CampaignUnit,
     ContactAttempt,
     Delivery,
     Opportunity,
@@ -802,6 +803,8 @@ class Year:
                                    status=fate, campaign=campaign, created_by=self.staff.manager)
             if opp is None:
                 continue
+            self.plan.add(CampaignUnit, branch=self.branch_id, campaign=campaign, vehicle=car.vehicle, selected=True,
+                          parts_status="available", opportunity=opp, created_at=processed_at)
             if fate == "open":
                 self.work_open(car, opp)
             elif fate == "discarded":

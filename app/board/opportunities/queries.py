@@ -17,8 +17,10 @@ from app.rules import opportunities as opportunity_rules
 from app.rules import windows
 from app.tables import CallOutcome, CallPurpose, Delivery, DiscardReason, RepairOrder
 
-OVERDUE, TODAY, UPCOMING = "vencidas", "hoy", "proximas"
-TABS = (Tab(OVERDUE, N_("Vencidas")), Tab(TODAY, N_("Hoy")), Tab(UPCOMING, N_("Próximas")))
+OVERDUE, TODAY, UPCOMING, CAMPAIGNS = "vencidas", "hoy", "proximas", "campana"
+# Op. Campaña: every open campaign opportunity of the window, whatever its day (as the old tool's button).
+TABS = (Tab(OVERDUE, N_("Vencidas")), Tab(TODAY, N_("Hoy")), Tab(UPCOMING, N_("Próximas")),
+        Tab(CAMPAIGNS, N_("Op. Campaña")))
 
 COLUMNS = """
 SELECT o.id, o.branch AS branch_id, o.version, o.kind, o.source, o.reason, o.due_at, o.status,
@@ -45,9 +47,8 @@ def _bounds(access: Access, now: dt.datetime) -> dict[str, dt.datetime]:
 
 
 def _tab_range(tab: str, b: dict[str, dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
-    return {OVERDUE: (b["first"], b["today"]), TODAY: (b["today"], b["tomorrow"]), UPCOMING: (b["tomorrow"], b["end"])}[
-        tab
-    ]
+    return {OVERDUE: (b["first"], b["today"]), TODAY: (b["today"], b["tomorrow"]), UPCOMING: (b["tomorrow"], b["end"]),
+            CAMPAIGNS: (b["first"], b["end"])}[tab]
 
 
 async def page(access: Access, chosen: Listing) -> Page:
@@ -59,7 +60,7 @@ async def page(access: Access, chosen: Listing) -> Page:
     where = search(chosen.q)
     inner = (
         COLUMNS + f" WHERE o.branch = {{}} AND o.status = 'open' AND o.due_at >= {{}} AND o.due_at < {{}}"
-        f" AND {where.sql}"
+        f"{' AND o.campaign IS NOT NULL' if chosen.tab == CAMPAIGNS else ''} AND {where.sql}"
     )
     async with db.read_together():
         rows = await db.fetch(paged(inner, "o.due_at, o.id"), now, access.branch.id, start, end, *where.args,
@@ -80,7 +81,8 @@ async def tab_counts(access: Access, chosen: Listing, now: dt.datetime, b: dict[
     rows = await db.fetch(
         f"""SELECT COALESCE(SUM(CASE WHEN o.due_at < {{}} THEN 1 ELSE 0 END), 0) AS overdue,
                    COALESCE(SUM(CASE WHEN o.due_at >= {{}} AND o.due_at < {{}} THEN 1 ELSE 0 END), 0) AS today,
-                   COALESCE(SUM(CASE WHEN o.due_at >= {{}} THEN 1 ELSE 0 END), 0) AS upcoming
+                   COALESCE(SUM(CASE WHEN o.due_at >= {{}} THEN 1 ELSE 0 END), 0) AS upcoming,
+                   COALESCE(SUM(CASE WHEN o.campaign IS NOT NULL THEN 1 ELSE 0 END), 0) AS campaigns
               FROM opportunity o {joins}
              WHERE o.branch = {{}} AND o.status = 'open' AND o.due_at >= {{}} AND o.due_at < {{}} AND {where.sql}""",
         b["today"],
@@ -93,7 +95,8 @@ async def tab_counts(access: Access, chosen: Listing, now: dt.datetime, b: dict[
         *where.args,
     )
     row = rows[0]
-    return {OVERDUE: int(row["overdue"]), TODAY: int(row["today"]), UPCOMING: int(row["upcoming"])}
+    return {OVERDUE: int(row["overdue"]), TODAY: int(row["today"]), UPCOMING: int(row["upcoming"]),
+            CAMPAIGNS: int(row["campaigns"])}
 
 
 async def row(access: Access, opp_id: int) -> dict[str, Any]:
