@@ -22,7 +22,7 @@ async def _sign_in(page, username):
 
 
 async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, browser, server):
-    branch, manager, people, cars = await _world(make)
+    _, manager, people, cars = await _world(make)
     await _sign_in(page, manager.username)
     await page.locator('[data-test="nav-campanas"]').click()
     await page.locator('[data-test="new-campaign"]').click()
@@ -43,7 +43,8 @@ async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, 
     await page.fill("#f-due_on", (dt.date.today() + dt.timedelta(days=3)).isoformat())
     await page.check('[data-test="f-parts_required"]')
     await page.locator('[data-test="process"]').click()
-    await expect(page.locator('[data-test="processed"]')).to_contain_text("4 oportunidades nuevas en espera de repuestos")
+    processed = page.locator('[data-test="processed"]')
+    await expect(processed).to_contain_text("4 oportunidades nuevas en espera de repuestos")
     assert await Opportunity.count().where(Opportunity.status == "held") >= 4
 
     await page.goto("/campanas")
