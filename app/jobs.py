@@ -27,6 +27,7 @@ from app.board.appointments.no_shows import mark_no_shows
 from app.campaigns.commands import process_campaign
 from app.config import Settings
 from app.dms import imports, sync
+from app.generators.run import generate as generate_opportunities
 from app.messaging import outbox
 
 log = logging.getLogger("retorno.jobs")
@@ -42,6 +43,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "sync_sources": sync.sync_sources,
     "sync_source_now": sync.sync_source_now,
     "process_campaign": process_campaign,
+    "generate_opportunities": generate_opportunities,
 }
 
 
@@ -57,6 +59,8 @@ CRONS = [
     Cron("mark_no_shows", frozenset({7})),
     # Each source says how often it wants to run; this only looks for the due ones.
     Cron("sync_sources", frozenset(range(3, 60, 5))),
+    # Hourly, so each branch's new local day is seen within the hour; running again makes nothing twice.
+    Cron("generate_opportunities", frozenset({23})),
 ]
 
 

@@ -519,6 +519,8 @@ class Opportunity(Table):
     discard_reason = ForeignKey(DiscardReason, on_delete=OnDelete.restrict, null=True, default=None)
     discard_comment = Text(default="")
     closed_at = Timestamptz(null=True, default=None, help_text="When it was booked or discarded")
+    origin_key = Varchar(length=80, null=True, default=None,
+                         help_text="What a generator made it from (e.g. maintenance:ro:123): made once, ever")
     reschedule_count = Integer(default=0)
     attempt_count = Integer(default=0)
     last_attempt_at = Timestamptz(null=True, default=None)
