@@ -156,6 +156,7 @@ class OpportunityStatus(str, Enum):
     held = "held"  # a recall waiting for its parts: not on the board until they are available
     booked = "booked"
     discarded = "discarded"
+    no_contact = "no_contact"  # the attempt limit reached unanswered: the fallback letter or e-mail went out
 
 
 class CampaignKind(str, Enum):
@@ -279,6 +280,7 @@ class Branch(Table):
     first_service_km = Integer(default=10000, help_text="... or N km, whichever comes first")
     service_interval_days = Integer(default=365)
     service_interval_km = Integer(default=10000)
+    promotion_text = Text(default="", help_text="The current promotion, printed in the fallback letter and e-mail")
     dms_synced_at = Timestamptz(null=True, default=None, help_text="Last data received from the DMS")
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())

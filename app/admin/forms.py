@@ -91,11 +91,13 @@ NUMBERS = {
     "service_interval_days": (1, 1825),
     "service_interval_km": (100, 100_000),
 }
-TEXTS = {"name": 120, "street": 200, "city": 100, "state": 100, "postal_code": 20, "email": 200}
+TEXTS = {"name": 120, "street": 200, "city": 100, "state": 100, "postal_code": 20, "email": 200,
+         "promotion_text": 1000}
 PHONES = ("phone", "bookings_phone", "whatsapp_number")
 # What only an admin changes; a manager edits the rest of his branches.
 IDENTITY = ("code", "name", "country", "locale", "timezone", "currency")
-CONTACT = ("street", "city", "state", "postal_code", "phone", "bookings_phone", "whatsapp_number", "email")
+CONTACT = ("street", "city", "state", "postal_code", "phone", "bookings_phone", "whatsapp_number", "email",
+           "promotion_text")
 BRANCH_FIELDS = IDENTITY + CONTACT + tuple(NUMBERS)
 
 DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²"
@@ -133,6 +135,7 @@ class BranchForm:
     bookings_phone: str = ""
     whatsapp_number: str = ""
     email: str = ""
+    promotion_text: str = ""
     delivery_window_days: str = ""
     opportunity_window_days: str = ""
     no_show_window_days: str = ""
@@ -374,7 +377,7 @@ def clean_branch(form: BranchForm, *, identity: bool, country: str) -> dict[str,
         values["currency"] = (form.currency or "").strip().upper()
         if values["currency"] not in list_currencies():
             errors["currency"] = "Elija una moneda de la lista (código ISO, por ejemplo ARS o MXN)."
-    for name in ("street", "city", "state", "postal_code"):
+    for name in ("street", "city", "state", "postal_code", "promotion_text"):
         values[name], error = text(getattr(form, name), TEXTS[name])
         if error:
             errors[name] = error

@@ -79,6 +79,7 @@ async def deliver_message(ctx: dict[str, Any], message_id: int) -> str:
             OutboxMessage.claimed_at: dt.datetime.now(dt.UTC),
         }).where(
             (OutboxMessage.id == message_id) & (OutboxMessage.status == OutboxStatus.pending)
+            & (OutboxMessage.channel == Channel.email)  # letters wait in Cartas to be printed
         ).returning(*OutboxMessage.all_columns())
     if not claimed:
         return "not-pending"
@@ -107,7 +108,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     await OutboxMessage.update({OutboxMessage.status: OutboxStatus.pending}).where(
         (OutboxMessage.status == OutboxStatus.sending) & (OutboxMessage.claimed_at < now - STUCK_AFTER))
     pending = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts, OutboxMessage.claimed_at).where(
-        (OutboxMessage.status == OutboxStatus.pending)
+        (OutboxMessage.status == OutboxStatus.pending) & (OutboxMessage.channel == Channel.email)
         & ((OutboxMessage.attempts == 0) | (OutboxMessage.claimed_at < now - RETRY_AFTER))
     ).order_by(OutboxMessage.id).limit(500)
     due = [row["id"] for row in pending if retry_due(row["attempts"], row["claimed_at"], now)]

@@ -10,8 +10,9 @@ from litestar import Controller, get, post
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from app.auth.access import ADMINS, Access, CurrentAccess, allow
+from app.auth.access import ADMINS, EVERYONE, Access, CurrentAccess, allow
 from app.config import get_settings
+from app.db import MAX_ID
 from app.errors import Invalid
 from app.messaging import commands, queries
 from app.web import Form, page_or_partial, render
@@ -57,3 +58,22 @@ class MailRoutes(Controller):
         if not request.htmx:
             return Redirect("/admin/correo", status_code=303)
         return render(request, "messaging/_mail_section.html", **await _context(access, sent_to=data.recipient.strip()))
+
+
+class LetterRoutes(Controller):
+    """/cartas: the fallback letters of customers nobody could reach, to print and post."""
+
+    path = "/cartas"
+
+    @get("/", opt=allow(EVERYONE))
+    async def listed(self, request: HTMXRequest, access: CurrentAccess) -> Template:
+        return render(request, "messaging/letters.html", waiting=await queries.letters(access, "pending"),
+                      printed=await queries.letters(access, "sent", limit=30))
+
+    @post("/impresas", opt=allow(EVERYONE))
+    async def printed(self, request: HTMXRequest, access: CurrentAccess) -> Redirect:
+        form = await request.form()
+        ids = [int(v) for v in form.getall("letter_id") if isinstance(v, str) and v.isdigit()] \
+            if "letter_id" in form else []
+        await commands.mark_letters_printed(access, [i for i in ids if i <= MAX_ID])
+        return Redirect("/cartas", status_code=303)

@@ -1,6 +1,8 @@
-"""The opportunity life cycle: open → booked | discarded. Rescheduling keeps it
-open with a new due moment; attempts are logged while open, up to the
-branch's limit."""
+"""The opportunity life cycle: open → booked | discarded | no_contact (the
+branch's limit of unanswered attempts reached: the fallback letter or e-mail
+goes out by itself); held → open when a recall's parts arrive. Rescheduling
+keeps it open with a new due moment; attempts are logged while open, each in
+its time slot, and the next one is proposed in a slot not tried yet."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import math
 
 from app.rules import Refused
 
-OPEN, BOOKED, DISCARDED = "open", "booked", "discarded"
+OPEN, BOOKED, DISCARDED, NO_CONTACT = "open", "booked", "discarded", "no_contact"
+SLOTS = ("morning", "midday", "afternoon", "evening")  # as app.rules.calls.time_slot names them
 
-_CLOSED = {BOOKED: "ya tiene turno vendido", DISCARDED: "ya fue descartada"}
+_CLOSED = {BOOKED: "ya tiene turno vendido", DISCARDED: "ya fue descartada",
+           NO_CONTACT: "quedó sin contacto (se envió la carta o el e-mail)"}
 
 
 def _must_be_open(status: str) -> None:
@@ -69,3 +73,19 @@ def service_due(since: dt.date, days: int, km: int, monthly_km: int | None) -> d
         by_km = since + dt.timedelta(days=math.ceil(km / monthly_km * 365.25 / 12))
         due = min(due, by_km)
     return due
+
+
+def next_slot(tried: list[str], current: str) -> str:
+    """The slot to call in next: the first not tried yet, counting from the current one; when every slot
+    was tried, the least tried (the procedure: "en diferentes horarios")."""
+    start = SLOTS.index(current) if current in SLOTS else 0
+    order = SLOTS[start:] + SLOTS[:start]
+    untried = [slot for slot in order if slot not in tried]
+    if untried:
+        return untried[0]
+    return min(order, key=tried.count)
+
+
+def without_contact(attempts: int, limit: int, reached: bool) -> bool:
+    """The attempt that reaches the limit unanswered closes the opportunity as "sin contacto"."""
+    return attempts >= limit and not reached

@@ -68,3 +68,8 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   });
   if (dropped) { event.detail.serverResponse = holder.innerHTML; }
 });
+
+// A button marked data-print prints the page (Cartas: one letter per A4 sheet).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});

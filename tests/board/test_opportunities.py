@@ -560,7 +560,7 @@ async def test_log_attempts_up_to_the_branch_limit(as_user, make):
     assert second.status_code == 200, second.text
     assert text_of(second.text, "result") == [
         "Intento 2 de 2 registrado: Contactado: lo va a pensar. "
-        "Se llegó al límite de intentos: corresponde la carta o el e-mail."]
+        "Se llegó al límite de intentos: corresponde dar el turno o descartar la oportunidad."]
     attempts = await ContactAttempt.select().where(ContactAttempt.opportunity == row.id).order_by(ContactAttempt.id)
     assert [(a["channel"], a["outcome"], a["reached"], a["time_slot"], a["comment"], a["user"], a["purpose"],
              a["branch"], a["customer"]) for a in attempts] == [
@@ -573,9 +573,9 @@ async def test_log_attempts_up_to_the_branch_limit(as_user, make):
     assert after["last_attempt_at"] == attempts[1]["created_at"]
     events = await audits(row.id)
     assert [e["action"] for e in events] == ["opportunity.attempt"] * 2
-    assert events[1]["before"] == {"attempts": 1}
+    assert events[1]["before"] == {"attempts": 1, "status": "open"}
     assert events[1]["after"] == {"attempts": 2, "outcome": "Contactado: lo va a pensar", "time_slot": "evening",
-                                  "comment": "Lo consulta con la esposa"}
+                                  "comment": "Lo consulta con la esposa", "status": "open", "fallback": None}
     assert tab_counts(second.text) == {"vencidas": 1, "hoy": 0, "proximas": 0}  # still open, still listed
     assert re.search(rf'id="row-opportunity-{row.id}".*?<td class="num">2<br>', second.text, re.S)
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from app import db, i18n, scope
+from app import db, i18n, jobs, scope
 from app.audit import Actor, record
 from app.auth.access import Access
 from app.board import common, forms
@@ -22,6 +22,7 @@ from app.board.forms import AttemptForm, BookForm, DiscardForm, NewOpportunityFo
 from app.board.labels import USER_KINDS
 from app.errors import Invalid
 from app.i18n import N_
+from app.messaging import fallback
 from app.rules import Refused
 from app.rules import calls as call_rules
 from app.rules import opportunities as rules
@@ -29,7 +30,9 @@ from app.tables import (
     Appointment,
     AppointmentSource,
     AttemptPurpose,
+    Branch,
     Channel,
+    Customer,
     Delivery,
     DiscardReason,
     Opportunity,
@@ -244,36 +247,72 @@ async def log_attempt(access: Access, opp_id: int, form: AttemptForm) -> str:
     channel = form.channel if form.channel in {c.value for c in Channel} - {"letter"} else None
     if channel is None:
         errors["channel"] = "Elija por dónde fue el contacto."
+    sent: tuple[str, int] | None = None
     async with db.write_transaction():
         row = await common.current(
-            Opportunity, access, opp_id, seen, Opportunity.status, Opportunity.customer, Opportunity.attempt_count
+            Opportunity, access, opp_id, seen, Opportunity.status, Opportunity.customer, Opportunity.attempt_count,
+            Opportunity.vehicle, Opportunity.reason,
         )
         branch = await common.branch_rules(row["branch"])
         result = await common.outcome(row["branch"], form.outcome_id, "attempt", errors)
         forms.check(errors)
         count = _rule(rules.after_attempt, row["status"], row["attempt_count"], branch.attempt_limit)
         moment = common.now()
-        await common.bump(
-            Opportunity,
-            opp_id,
-            seen,
-            {Opportunity.attempt_count: count, Opportunity.last_attempt_at: moment, Opportunity.updated_at: moment},
-        )
+        closes = rules.without_contact(count, branch.attempt_limit, result["reached"])
+        values = {Opportunity.attempt_count: count, Opportunity.last_attempt_at: moment, Opportunity.updated_at: moment}
+        if closes:
+            values |= {Opportunity.status: rules.NO_CONTACT, Opportunity.closed_at: moment}
+        await common.bump(Opportunity, opp_id, seen, values)
         await common.log_contact(access, row, AttemptPurpose.opportunity, result, note, moment, slot,
                                  channel=channel, opportunity=opp_id)
+        if closes:
+            sent = await fallback.produce(await _fallback_of(row), row["branch"], opp_id)
         await record(
             Actor.of(access),
             "opportunity.attempt",
             entity="opportunity",
             entity_id=opp_id,
             branch_id=row["branch"],
-            before={"attempts": row["attempt_count"]},
-            after={"attempts": count, "outcome": result["name"], "time_slot": slot, "comment": note},
+            before={"attempts": row["attempt_count"], "status": row["status"]},
+            after={"attempts": count, "outcome": result["name"], "time_slot": slot, "comment": note,
+                   "status": rules.NO_CONTACT if closes else row["status"], "fallback": sent[0] if sent else None},
         )
     message = f"Intento {count} de {branch.attempt_limit} registrado: {result['name']}."
-    if rules.at_attempt_limit(count, branch.attempt_limit):
-        message += " Se llegó al límite de intentos: corresponde la carta o el e-mail."
+    if sent is not None:
+        kind, message_id = sent
+        if kind == "email":
+            await jobs.enqueue("deliver_message", message_id)
+            message += " Quedó sin contacto: se le envía el e-mail con los teléfonos para sacar turno."
+        else:
+            message += " Quedó sin contacto: la carta está lista para imprimir en Cartas."
+    elif rules.at_attempt_limit(count, branch.attempt_limit):
+        message += " Se llegó al límite de intentos: corresponde dar el turno o descartar la oportunidad."
     return message
+
+
+async def _fallback_of(row: dict[str, Any]) -> fallback.Fallback:
+    """What the fallback letter or e-mail says: the customer, the vehicle, the reason, the branch."""
+    customer = await Customer.select(Customer.id, Customer.name, Customer.email, Customer.email_opt_out,
+                                     Customer.street, Customer.city, Customer.state, Customer.postal_code).where(
+        Customer.id == row["customer"]).first()
+    vehicle = await Vehicle.select(Vehicle.make, Vehicle.model, Vehicle.plate).where(
+        Vehicle.id == row["vehicle"]).first() if row["vehicle"] else None
+    branch = await Branch.select(Branch.name, Branch.locale, Branch.phone, Branch.bookings_phone, Branch.street,
+                                 Branch.city, Branch.state, Branch.promotion_text, Branch.dealer.name).where(
+        Branch.id == row["branch"]).first()
+    assert customer is not None and branch is not None, "foreign keys"
+    car = " ".join(p for p in ((vehicle or {}).get("make"), (vehicle or {}).get("model")) if p) or "vehículo"
+    plate = (vehicle or {}).get("plate")
+    return fallback.Fallback(
+        customer_id=customer["id"], customer_name=customer["name"], email=customer["email"].strip(),
+        email_opt_out=customer["email_opt_out"],
+        address="\n".join(p for p in (customer["street"], " ".join(
+            x for x in (customer["postal_code"], customer["city"], customer["state"]) if x)) if p),
+        vehicle=f"{car} {plate}" if plate else car, reason=row["reason"], dealer_name=branch["dealer.name"],
+        branch_name=branch["name"], branch_address=", ".join(
+            p for p in (branch["street"], branch["city"], branch["state"]) if p),
+        phones=list(dict.fromkeys(p for p in (branch["bookings_phone"], branch["phone"]) if p)),
+        promotion=branch["promotion_text"], locale=branch["locale"])
 
 
 async def create(access: Access, form: NewOpportunityForm) -> tuple[int, str]:

@@ -196,3 +196,10 @@ async def new_opportunity(
             "repair_order_id": str(repair_order_id or ""),
         },
     }
+
+
+async def tried_slots(opp_id: int) -> list[str]:
+    """The time slots of the opportunity's calls so far, oldest first."""
+    rows = await db.fetch("SELECT time_slot FROM contact_attempt WHERE opportunity = {} ORDER BY created_at, id",
+                          opp_id)
+    return [r["time_slot"] for r in rows]

@@ -17,6 +17,7 @@ from app.board.labels import CHANNEL_NAMES, SLOT_NAMES, choices, user_kinds
 from app.board.opportunities import commands, queries
 from app.i18n import N_
 from app.rules import calls as call_rules
+from app.rules import opportunities as rules
 from app.web import Form
 
 OPPORTUNITIES = registry.register(
@@ -45,6 +46,7 @@ ACTIONS = {
 async def _action_context(access: Access, opp_id: int) -> dict[str, Any]:
     opp = await queries.row(access, opp_id)
     branch = await common.branch_rules(opp["branch_id"])
+    tried = await queries.tried_slots(opp_id)
     return {
         "opp": opp,
         "slot_options": choices(SLOT_NAMES),
@@ -53,7 +55,9 @@ async def _action_context(access: Access, opp_id: int) -> dict[str, Any]:
         "reasons": await queries.discard_reasons(access, branch.id),
         "outcomes": await queries.call_outcomes(access, branch.id, "attempt"),
         "today": branch.today(common.now()).isoformat(),
-        "slot": call_rules.time_slot(common.now().astimezone(branch.tz).time()),
+        "slot": rules.next_slot(tried, call_rules.time_slot(common.now().astimezone(branch.tz).time())),
+        "tried": tried,
+        "slot_names": SLOT_NAMES,
     }
 
 
