@@ -281,6 +281,8 @@ class Branch(Table):
     service_interval_days = Integer(default=365)
     service_interval_km = Integer(default=10000)
     promotion_text = Text(default="", help_text="The current promotion, printed in the fallback letter and e-mail")
+    day_end_time = Varchar(length=5, default="18:00", help_text="Local HH:MM: tomorrow's lists go out then")
+    sales_email = Varchar(length=200, default="", help_text="Where the day's test-drive leads go")
     dms_synced_at = Timestamptz(null=True, default=None, help_text="Last data received from the DMS")
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -569,6 +571,26 @@ class Appointment(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     version = Integer(default=1)
+
+
+class LeadKind(str, Enum):
+    tech_session = "tech_session"
+    test_drive = "test_drive"
+
+
+class Lead(Table):
+    """What a call turned up for someone else: a technology session for the specialist, a test drive for sales."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=20, choices=LeadKind)
+    customer = ForeignKey(Customer, on_delete=OnDelete.cascade, null=False)
+    vehicle = ForeignKey(Vehicle, on_delete=OnDelete.set_null, null=True, default=None)
+    opportunity = ForeignKey(Opportunity, on_delete=OnDelete.set_null, null=True, default=None)
+    appointment = ForeignKey(Appointment, on_delete=OnDelete.set_null, null=True, default=None)
+    model_of_interest = Varchar(length=120, default="")
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None, help_text="When it went out in the day's list")
 
 
 class ContactAttempt(Table):

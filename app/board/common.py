@@ -22,6 +22,7 @@ from app.tables import Branch, CallOutcome, CallPurpose, Channel, ContactAttempt
 class BranchRules:
     id: int
     name: str
+    country: str
     tz: ZoneInfo
     attempt_limit: int
     first_service_days: int
@@ -44,6 +45,7 @@ async def branch_rules(branch_id: int) -> BranchRules:
     return BranchRules(
         id=b["id"],
         name=b["name"],
+        country=b["country"],
         tz=ZoneInfo(b["timezone"]),
         attempt_limit=b["attempt_limit"],
         first_service_days=b["first_service_days"],

@@ -112,6 +112,14 @@ class BookForm:
     time: str = ""
     comment: str = ""
     same_day_ok: str = ""  # "1" once the user saw the warning about another appointment that day
+    # What the procedure asks during the call (app/board/opportunities/extras.py).
+    tech_session: str = ""
+    test_drive: str = ""
+    model_of_interest: str = ""
+    billing_tax_id: str = ""
+    billing_legal_name: str = ""
+    billing_address: str = ""
+    billing_email: str = ""
 
 
 @dataclass

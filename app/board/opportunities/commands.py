@@ -20,6 +20,7 @@ from app.auth.access import Access
 from app.board import common, forms
 from app.board.forms import AttemptForm, BookForm, DiscardForm, NewOpportunityForm, RescheduleForm
 from app.board.labels import USER_KINDS
+from app.board.opportunities import extras
 from app.errors import Invalid
 from app.i18n import N_
 from app.messaging import fallback
@@ -168,6 +169,9 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
         starts = forms.moment(form.day, form.time, branch.tz, errors)
         _not_past(starts, "El turno", errors)
         note = forms.comment(form.comment, errors)
+        km = (await Vehicle.select(Vehicle.odometer_km).where(Vehicle.id == row["vehicle"]).first() or {}).get(
+            "odometer_km") if row["vehicle"] else None
+        asked = extras.read(form, branch.country, km, errors)
         forms.check(errors)
         assert starts is not None
         status = _rule(rules.after_booking, row["status"], starts, common.now())
@@ -216,9 +220,11 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
             before={"status": row["status"]},
             after={"status": status, "appointment": appointment, "starts_at": starts.isoformat(), "comment": note},
         )
-    return i18n.gettext("Turno vendido para el %(cuando)s. Ya figura en Próximos turnos, por confirmar.") % {
+        noted = await extras.apply(access, asked, row, appointment)
+    said = i18n.gettext("Turno vendido para el %(cuando)s. Ya figura en Próximos turnos, por confirmar.") % {
         "cuando": _when(starts)
     }
+    return " ".join([said, *noted])
 
 
 async def _same_day(vehicle_id: int, starts: dt.datetime, branch: common.BranchRules) -> dt.datetime | None:

@@ -27,7 +27,7 @@ SELECT o.id, o.branch AS branch_id, o.version, o.kind, o.source, o.reason, o.due
        o.reschedule_count, o.attempt_count, o.last_attempt_at, o.discard_comment, o.closed_at,
        cp.name AS campaign_name, dr.name AS discard_reason,
        c.id AS customer_id, c.name AS customer_name, c.phone_mobile, c.phone_home, c.email,
-       v.id AS vehicle_id, v.plate, v.vin, v.make, v.model, v.model_year,
+       v.id AS vehicle_id, v.plate, v.vin, v.make, v.model, v.model_year, v.odometer_km,
        o.id AS own_opportunity, 0 AS own_appointment
   FROM opportunity o
   JOIN customer c ON c.id = o.customer
