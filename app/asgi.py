@@ -31,7 +31,7 @@ from app.dms.limits import RATE_LIMIT_STORE, api_rate_limit, rate_limit_store
 from app.dms.routes import DMS_ROUTES
 from app.errors import exception_handlers
 from app.health import healthz
-from app.messaging.routes import LetterRoutes, MailRoutes
+from app.messaging.routes import LetterRoutes, MailRoutes, TomorrowRoutes
 from app.security import CspNonce, security_headers
 from app.web import STATIC, template_config
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ADMIN_ROUTES,
             MailRoutes,
             LetterRoutes,
+            TomorrowRoutes,
             *DMS_ROUTES,
             Router(path="/", route_handlers=API_ROUTES, middleware=[api_rate_limit(settings).middleware]),
             healthz,

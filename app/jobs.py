@@ -29,6 +29,7 @@ from app.config import Settings
 from app.dms import imports, sync
 from app.generators.run import generate as generate_opportunities
 from app.messaging import outbox
+from app.messaging.daily_pack import send_daily_pack
 
 log = logging.getLogger("retorno.jobs")
 
@@ -44,6 +45,7 @@ FUNCTIONS: dict[str, JobFunction] = {
     "sync_source_now": sync.sync_source_now,
     "process_campaign": process_campaign,
     "generate_opportunities": generate_opportunities,
+    "send_daily_pack": send_daily_pack,
 }
 
 
@@ -61,6 +63,8 @@ CRONS = [
     Cron("sync_sources", frozenset(range(3, 60, 5))),
     # Hourly, so each branch's new local day is seen within the hour; running again makes nothing twice.
     Cron("generate_opportunities", frozenset({23})),
+    # Each branch's end of day (default 18:00 local) is caught within 10 minutes; each list goes once.
+    Cron("send_daily_pack", frozenset(range(1, 60, 10))),
 ]
 
 

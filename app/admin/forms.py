@@ -97,7 +97,8 @@ PHONES = ("phone", "bookings_phone", "whatsapp_number")
 # What only an admin changes; a manager edits the rest of his branches.
 IDENTITY = ("code", "name", "country", "locale", "timezone", "currency")
 CONTACT = ("street", "city", "state", "postal_code", "phone", "bookings_phone", "whatsapp_number", "email",
-           "promotion_text")
+           "promotion_text", "sales_email", "day_end_time")
+HOUR = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 BRANCH_FIELDS = IDENTITY + CONTACT + tuple(NUMBERS)
 
 DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes "²"
@@ -136,6 +137,8 @@ class BranchForm:
     whatsapp_number: str = ""
     email: str = ""
     promotion_text: str = ""
+    sales_email: str = ""
+    day_end_time: str = ""
     delivery_window_days: str = ""
     opportunity_window_days: str = ""
     no_show_window_days: str = ""
@@ -388,6 +391,12 @@ def clean_branch(form: BranchForm, *, identity: bool, country: str) -> dict[str,
     values["email"], error = email(form.email)
     if error:
         errors["email"] = error
+    values["sales_email"], error = email(form.sales_email)
+    if error:
+        errors["sales_email"] = error
+    values["day_end_time"] = (form.day_end_time or "").strip() or "18:00"
+    if not HOUR.fullmatch(values["day_end_time"]):
+        errors["day_end_time"] = "Escriba la hora como HH:MM, por ejemplo 18:00."
     for name, (low, high) in NUMBERS.items():
         values[name], error = number(getattr(form, name), low, high)
         if error:

@@ -3,8 +3,10 @@ deliveries, and a test message through the same outbox and job as any other."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, get, post
 from litestar.plugins.htmx import HTMXRequest
@@ -14,7 +16,7 @@ from app.auth.access import ADMINS, EVERYONE, Access, CurrentAccess, allow
 from app.config import get_settings
 from app.db import MAX_ID
 from app.errors import Invalid
-from app.messaging import commands, queries
+from app.messaging import commands, daily_pack, queries
 from app.web import Form, page_or_partial, render
 
 
@@ -77,3 +79,16 @@ class LetterRoutes(Controller):
             if "letter_id" in form else []
         await commands.mark_letters_printed(access, [i for i in ids if i <= MAX_ID])
         return Redirect("/cartas", status_code=303)
+
+
+class TomorrowRoutes(Controller):
+    """/turnos/manana: tomorrow's appointments per advisor, to print (one advisor per A4 sheet)."""
+
+    path = "/turnos/manana"
+
+    @get("/", opt=allow(EVERYONE))
+    async def listed(self, request: HTMXRequest, access: CurrentAccess) -> Template:
+        assert access.branch is not None
+        tz = ZoneInfo(access.branch.timezone)
+        day, lists = await daily_pack.tomorrow(access.branch.id, tz, dt.datetime.now(tz).date())
+        return render(request, "messaging/tomorrow.html", day=day, lists=lists)
