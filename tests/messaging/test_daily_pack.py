@@ -29,7 +29,7 @@ async def _messages(branch):
 
 
 async def test_tomorrows_lists_go_out_at_the_end_of_the_local_day_once(make):
-    branch, andres, paula = await _world(make)
+    branch, andres, _paula = await _world(make)
     today = dt.datetime.now(BA).date()
     tomorrow = today + dt.timedelta(days=1)
     await make.appointment(branch, starts_at=at(tomorrow, 9), advisor=andres.id, reason="Service 20.000 km")
@@ -50,7 +50,7 @@ async def test_tomorrows_lists_go_out_at_the_end_of_the_local_day_once(make):
 
 
 async def test_the_days_test_drives_go_to_sales(make):
-    branch, andres, _ = await _world(make)
+    branch, _andres, _ = await _world(make)
     customer = await make.customer(branch, name="Lucía Fernández")
     vehicle = await make.vehicle(branch, owner=customer, make="Volkswagen", model="Gol", odometer_km=48_000)
     await Lead.insert(Lead(branch=branch.id, kind="test_drive", customer=customer.id, vehicle=vehicle.id,
