@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(figure, indent=2))
     existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     kept = [o for o in existing if not (o.get("figure") == "generators" and o.get("scale") == args.scale)]
-    RESULTS.write_text(json.dumps(kept + [figure], indent=2, ensure_ascii=False) + "\n")
+    RESULTS.write_text(json.dumps([*kept, figure], indent=2, ensure_ascii=False) + "\n")
     return 0
 
 

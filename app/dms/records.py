@@ -37,6 +37,13 @@ APPOINTMENT_STATUS = {
 
 MIN_MODEL_YEAR = 1950
 CENTS = Decimal("0.01")  # amounts are numeric(14, 2): compare what the database keeps
+PART_CACHE = 100_000  # distinct customers, and as many vehicles, remembered by one import
+
+# The fields a customer and a vehicle are read from (besides their DMS id field); a part is
+# parsed once per import for each distinct combination of their raw values.
+CUSTOMER_FIELDS = ("first_name", "last_name", "customer_name", "legal_name", "tax_id", "phone_mobile", "phone_home",
+                   "phone_work", "email", "street", "city", "state", "postal_code")
+VEHICLE_FIELDS = ("vin", "plate", "make", "model", "trim", "colour", "model_year")
 
 
 @dataclass(slots=True)
@@ -78,6 +85,9 @@ class Context:
     timezone: str
     column_names: dict[str, str] = field(default_factory=dict)
     this_year: int = dt.date.today().year
+    # Customer and vehicle parts already parsed with this context (see _cached_part): one
+    # Context per import, so the cache lives as long as the import.
+    parts: dict[Any, _Part] = field(default_factory=dict, compare=False, repr=False)
 
     def column(self, name: str) -> str:
         return self.column_names.get(name, name)
@@ -127,7 +137,50 @@ def _put(target: dict[str, Any], column: str, value: Any) -> None:
         target[column] = value
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A customer or vehicle part as parsed once: its values and the flags it raised, or its refusal
+    (each as column, shown value, reason; the line is the row's that uses it)."""
+
+    values: dict[str, Any]
+    flags: tuple[tuple[str, str, str], ...] = ()
+    refusal: tuple[str, Any, str] | None = None
+
+
+def _parse_part(r: _Reader, build: Callable[[_Reader, str], dict[str, Any]], key_field: str) -> _Part:
+    reader = _Reader(r.row, r.ctx, r.line)
+    try:
+        values = build(reader, key_field)
+    except Refusal as refusal:
+        return _Part({}, refusal=(refusal.column, refusal.value, refusal.reason))
+    return _Part(values, tuple((f.column, f.value, f.reason) for f in reader.flags))
+
+
+def _cached_part(r: _Reader, build: Callable[[_Reader, str], dict[str, Any]], key_field: str,
+                 fields: tuple[str, ...]) -> dict[str, Any]:
+    """`build(r, key_field)`, remembered for the import by the raw values it reads. Most workshop
+    rows repeat a customer and a vehicle seen before, and their phone (phonenumbers), tax id
+    (python-stdnum) and VIN check are most of the cost of a row."""
+    try:
+        raw = (build, key_field, *map(r.row.get, (key_field, *fields)))
+        part = r.ctx.parts.get(raw)
+    except TypeError:  # an unhashable value (an API item with a list where text goes): no cache
+        return build(r, key_field)
+    if part is None:
+        part = _parse_part(r, build, key_field)
+        if len(r.ctx.parts) < PART_CACHE:
+            r.ctx.parts[raw] = part
+    if part.refusal is not None:
+        raise Refusal(*part.refusal)
+    r.flags.extend(Rejection(r.line, column, value, reason) for column, value, reason in part.flags)
+    return dict(part.values)  # the caller's own copy: records add to it
+
+
 def customer_part(r: _Reader, key_field: str) -> dict[str, Any]:
+    return _cached_part(r, _customer, key_field, CUSTOMER_FIELDS)
+
+
+def _customer(r: _Reader, key_field: str) -> dict[str, Any]:
     c: dict[str, Any] = {}
     _put(c, "dms_id", r.get(key_field, n.key))
     first, last = r.get("first_name", _T100), r.get("last_name", _T100)
@@ -168,6 +221,14 @@ def _model_year(raw: Any, this_year: int) -> int | None:
 
 
 def vehicle_part(r: _Reader, key_field: str) -> dict[str, Any]:
+    """The vehicle as the row describes it; the odometer changes from visit to visit, so it is read
+    apart from the cached rest."""
+    v = _cached_part(r, _vehicle, key_field, VEHICLE_FIELDS)
+    _put(v, "odometer_km", r.get("odometer_km", n.integer))
+    return v
+
+
+def _vehicle(r: _Reader, key_field: str) -> dict[str, Any]:
     v: dict[str, Any] = {}
     _put(v, "dms_id", r.get(key_field, n.key))
     vin = r.get("vin", n.vin)
@@ -181,7 +242,6 @@ def vehicle_part(r: _Reader, key_field: str) -> dict[str, Any]:
     for column, reader in (("make", _T60), ("model", _T80), ("trim", _T120), ("colour", _T60)):
         _put(v, column, r.get(column, reader))
     _put(v, "model_year", r.get("model_year", _model_year, r.ctx.this_year))
-    _put(v, "odometer_km", r.get("odometer_km", n.integer))
     return v
 
 
@@ -301,7 +361,8 @@ PARSERS: dict[str, Callable[[_Reader], Record]] = {
 
 
 def parse(kind: str, row: dict[str, Any], ctx: Context, line: int) -> Record | Rejection:
-    """The row as a Record, or why it cannot be used."""
+    """The row as a Record, or why it cannot be used. Only the customer and vehicle parts raise
+    flags: `flags` below must stay in step."""
     reader = _Reader(row, ctx, line)
     try:
         record = PARSERS[kind](reader)
@@ -309,3 +370,19 @@ def parse(kind: str, row: dict[str, Any], ctx: Context, line: int) -> Record | R
         return Rejection(line, refusal.column, _shown(refusal.value), refusal.reason)
     record.flags = reader.flags
     return record
+
+
+def flags(kind: str, row: dict[str, Any], ctx: Context, line: int) -> list[Rejection] | None:
+    """The flags `parse` raises for the row, reading only what raises them (the customer and vehicle
+    parts, in parse's order), for a row known to be unchanged since it was last written; None
+    if the row is refused after all."""
+    reader = _Reader(row, ctx, line)
+    try:
+        if kind == "customers":
+            customer_part(reader, "dms_id")
+        else:
+            vehicle_part(reader, "dms_id" if kind == "vehicles" else "vehicle_dms_id")
+            customer_part(reader, "customer_dms_id")
+    except Refusal:
+        return None
+    return reader.flags
