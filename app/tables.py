@@ -358,6 +358,8 @@ class Concept(Table):
 class Customer(Table):
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     dms_id = Varchar(length=64, null=True, default=None)
+    dms_hash = Varchar(length=32, null=True, default=None,
+                       help_text="Hash of the DMS row that last wrote or matched it (app/dms/ingest.py)")
     first_name = Varchar(length=100, default="")
     last_name = Varchar(length=100, default="")
     name = Varchar(length=200, help_text="Display name: 'first last' or the company name")
@@ -398,6 +400,8 @@ class CustomerNotDuplicate(Table):
 class Vehicle(Table):
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     dms_id = Varchar(length=64, null=True, default=None)
+    dms_hash = Varchar(length=32, null=True, default=None,
+                       help_text="Hash of the DMS row that last wrote or matched it (app/dms/ingest.py)")
     vin = Varchar(length=17, default="", help_text="VIN / chasis / No. de serie")
     plate = Varchar(length=12, default="", help_text="Patente / placas, upper case, no spaces or dashes")
     make = Varchar(length=60, default="")
@@ -424,6 +428,8 @@ class Delivery(Table):
 
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     dms_id = Varchar(length=64, null=True, default=None)
+    dms_hash = Varchar(length=32, null=True, default=None,
+                       help_text="Hash of the DMS row that last wrote or matched it (app/dms/ingest.py)")
     vehicle = ForeignKey(Vehicle, on_delete=OnDelete.restrict, null=False)
     customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False)
     salesperson = Varchar(length=120, default="")
@@ -466,6 +472,8 @@ class Campaign(Table):
 class RepairOrder(Table):
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     dms_id = Varchar(length=64, null=True, default=None)
+    dms_hash = Varchar(length=32, null=True, default=None,
+                       help_text="Hash of the DMS row that last wrote or matched it (app/dms/ingest.py)")
     number = Varchar(length=40, default="", help_text="The number the DMS shows (Nro OR)")
     customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False)
     vehicle = ForeignKey(Vehicle, on_delete=OnDelete.restrict, null=False)
@@ -549,6 +557,8 @@ class CampaignUnit(Table):
 class Appointment(Table):
     branch = ForeignKey(Branch, on_delete=OnDelete.restrict, null=False)
     dms_id = Varchar(length=64, null=True, default=None)
+    dms_hash = Varchar(length=32, null=True, default=None,
+                       help_text="Hash of the DMS row that last wrote or matched it (app/dms/ingest.py)")
     customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False)
     vehicle = ForeignKey(Vehicle, on_delete=OnDelete.restrict, null=False)
     opportunity = ForeignKey(Opportunity, on_delete=OnDelete.set_null, null=True, default=None)

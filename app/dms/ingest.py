@@ -17,18 +17,23 @@ appointment booked in the DMS books the vehicle's open opportunities
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import db
 from app.dms.bookings import book_open_opportunities
 from app.dms.bulk import Bulk
-from app.dms.records import Context, Record, Rejection, parse
+from app.dms.records import Context, Record, Rejection, flags, parse
 from app.rules import dms as rules
+from app.rules import normalise
 from app.rules.appointments import CANCELLED
 from app.rules.normalise import fold
 from app.tables import Branch
@@ -42,9 +47,10 @@ CUSTOMER_COLUMNS = ("dms_id", "name", "first_name", "last_name", "legal_name", "
 VEHICLE_COLUMNS = ("dms_id", "vin", "plate", "make", "model", "trim", "model_year", "colour", "odometer_km",
                    "odometer_read_on", "sold_on", "owner")
 DEFAULTS: dict[str, Any] = {"tax_id_valid": None, "model_year": None, "odometer_km": None, "odometer_read_on": None,
-                            "sold_on": None, "owner": None, "dms_id": None}
+                            "sold_on": None, "owner": None, "dms_id": None, "dms_hash": None}
 
 MAIN_TABLE = {"deliveries": "delivery", "appointments": "appointment", "repair_orders": "repair_order"}
+KEYED_TABLE = {**MAIN_TABLE, "customers": "customer", "vehicles": "vehicle"}  # where a row's DMS id and hash live
 MAIN_COLUMNS = {
     "delivery": ("customer", "vehicle", "delivered_at", "salesperson"),
     "appointment": ("customer", "vehicle", "starts_at", "status", "advisor_name", "reason"),
@@ -132,27 +138,35 @@ async def ingest(target: Target, kind: str, rows: Iterable[tuple[int, dict[str, 
     ctx = Context(country=target.country, timezone=target.timezone, column_names=column_names or {})
     report = Report(kind, items=[] if per_item else None)
     seen: dict[str, int] = {}  # DMS id → line it first came on
+    hashes = RowHashes(kind, ctx)
     for chunk in _chunks(rows, CHUNK):
+        digests = [hashes.digest(row) for _, row in chunk]
+        keys = [_raw_key(row) for _, row in chunk]
+        known = await _known_rows(target.branch_id, kind, keys)
         records: list[Record] = []
-        for line, row in chunk:
+        written: dict[str, bytes] = {}  # DMS id → digest of the row that writes it
+        for (line, row), key, digest in zip(chunk, keys, digests, strict=True):
             report.total += 1
+            current = known.get(key) if key else None
+            if current is not None and current["dms_hash"] == stamp(digest, current["version"]):
+                same_flags = flags(kind, row, ctx, line)
+                if same_flags is not None:  # unchanged since it was written: no need to parse or compare it
+                    if _first_time(report, seen, ctx, line, key):
+                        _count_flags(report, same_flags)
+                        report.item(line, key, "unchanged", current["id"])
+                    continue
             parsed = parse(kind, row, ctx, line)
             if isinstance(parsed, Rejection):
                 report.reject(parsed, str(row.get("dms_id") or ""))
                 continue
-            first = seen.setdefault(parsed.key, line)
-            if first != line:
-                report.reject(Rejection(line, ctx.column("dms_id"), parsed.key,
-                                        f"Repetido: el mismo código ya vino en la línea {first}; se tomó aquella."),
-                              parsed.key)
+            if not _first_time(report, seen, ctx, line, parsed.key):
                 continue
-            if parsed.flags:
-                report.flagged += 1
-                report.flags.extend(parsed.flags[: max(0, KEEP_FLAGS - len(report.flags))])
+            _count_flags(report, parsed.flags)
             records.append(parsed)
+            written[parsed.key] = digest
         if records:
             async with db.write_transaction() as transaction:
-                await _Chunk(Bulk(transaction), target, kind, report).write(records)
+                await _Chunk(Bulk(transaction), target, kind, report, written).write(records)
         if progress is not None and not await progress(report):
             break
     if report.total:
@@ -160,8 +174,91 @@ async def ingest(target: Target, kind: str, rows: Iterable[tuple[int, dict[str, 
     return report
 
 
+def _first_time(report: Report, seen: dict[str, int], ctx: Context, line: int, key: str) -> bool:
+    """False, and the row refused, when its DMS id came on an earlier line of the same run."""
+    first = seen.setdefault(key, line)
+    if first != line:
+        report.reject(Rejection(line, ctx.column("dms_id"), key,
+                                f"Repetido: el mismo código ya vino en la línea {first}; se tomó aquella."), key)
+        return False
+    return True
+
+
+def _count_flags(report: Report, row_flags: list[Rejection]) -> None:
+    if row_flags:
+        report.flagged += 1
+        report.flags.extend(row_flags[: max(0, KEEP_FLAGS - len(report.flags))])
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+# --- row hashes -------------------------------------------------------------------------------------
+#
+# Importing the same export again (a sync every hour, a user uploading yesterday's file) mostly
+# finds rows that have not changed. Each row the import writes, or finds unchanged, keeps in its
+# table's `dms_hash` the hash of the raw row that last matched it, stamped with the row's version
+# after that write; a later row with the same DMS id and the same hash is counted unchanged
+# without parsing it or reading its customer and vehicle. An edit from anywhere else bumps the
+# version, a new release of the rules (below) or another mapping changes the hash, and either
+# sends the row down the full path, which writes the hash anew.
+
+
+@functools.cache
+def _rules() -> bytes:
+    """What decides how a raw row reads and what it writes: rows hash anew after a release that
+    changes any of it, so a row is never 'unchanged' by rules other than the ones in force."""
+    import phonenumbers
+    import stdnum
+
+    from app.dms import records
+    from app.rules import vin
+
+    h = hashlib.blake2b(digest_size=16)
+    for module in (records, normalise, vin, rules, sys.modules[__name__]):
+        h.update(Path(module.__file__ or "").read_bytes())
+    h.update(f"{phonenumbers.__version__} {stdnum.__version__}".encode())
+    return h.digest()
+
+
+class RowHashes:
+    """Digests of raw rows of one run: the kind, the branch's country and time zone, the year
+    (model years are checked against it) and the column mapping are part of what a row says."""
+
+    def __init__(self, kind: str, ctx: Context) -> None:
+        self.base = hashlib.blake2b(_rules(), digest_size=16)
+        self.base.update(repr((kind, ctx.country, ctx.timezone, ctx.this_year,
+                               sorted(ctx.column_names.items()))).encode())
+
+    def digest(self, row: dict[str, Any]) -> bytes:
+        h = self.base.copy()
+        h.update(repr(sorted(row.items())).encode())
+        return h.digest()
+
+
+def stamp(digest: bytes, version: int) -> str:
+    """What `dms_hash` keeps: the row's digest with the version the import left the row at."""
+    return hashlib.blake2b(digest + version.to_bytes(8, "big", signed=True), digest_size=16).hexdigest()
+
+
+def _raw_key(row: dict[str, Any]) -> str | None:
+    """The row's DMS id as parse reads it, or None when it would refuse it."""
+    try:
+        return normalise.key(row.get("dms_id"))
+    except normalise.Invalid:
+        return None
+
+
+async def _known_rows(branch_id: int, kind: str, keys: list[str | None]) -> dict[str, dict[str, Any]]:
+    """The chunk's rows already in the table, with their hash and version (a merged customer is
+    left to the full path, which follows it to the customer that stayed)."""
+    table = KEYED_TABLE[kind]
+    live = ' AND "merged_into" IS NULL' if table == "customer" else ""
+    async with db.engine().transaction() as transaction:
+        rows = await Bulk(transaction).where_in(table, '"id", "dms_id", "dms_hash", "version"', branch_id, "dms_id",
+                                                keys, f' AND "dms_hash" IS NOT NULL{live}')
+    return {r["dms_id"]: r for r in rows}
 
 
 def _changes(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
@@ -201,12 +298,29 @@ class _Writes:
 
 
 class _Chunk:
-    def __init__(self, bulk: Bulk, target: Target, kind: str, report: Report) -> None:
+    def __init__(self, bulk: Bulk, target: Target, kind: str, report: Report, digests: dict[str, bytes]) -> None:
         self.bulk, self.target, self.kind, self.report = bulk, target, kind, report
+        self.digests = digests  # DMS id → digest of the raw row (RowHashes)
         self.branch = target.branch_id
         self.now = _now()
         self.customers = _Writes("customer")
         self.vehicles = _Writes("vehicle")
+        self.rehashed: list[tuple[str, int]] = []  # (dms_hash, id) of main rows found unchanged by the full path
+
+    def _hash_row(self, writes: _Writes, key: str, row: dict[str, Any]) -> None:
+        """Keeps the row's hash on the existing main row `row`, which carries DMS id `key` after
+        this chunk: with the change when it changes (its version goes up by one), else alone."""
+        changed = writes.changed.get(row["id"])
+        if changed is not None:
+            changed["dms_hash"] = stamp(self.digests[key], row["version"] + 1)
+            return
+        wanted = stamp(self.digests[key], row["version"])
+        if row["dms_hash"] != wanted:
+            self.rehashed.append((wanted, row["id"]))
+
+    async def _flush_hashes(self, table: str) -> None:
+        """Hashes of unchanged rows: bookkeeping only, so neither the version nor updated_at move."""
+        await self.bulk.update(table, ("dms_hash",), self.rehashed, bump_version=False)
 
     async def write(self, records: list[Record]) -> None:
         if self.kind == "customers":
@@ -221,7 +335,7 @@ class _Chunk:
     # --- customers ---------------------------------------------------------------------------------
 
     async def _find_customers(self, parts: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, Any]]]:
-        columns = ", ".join(f'"{c}"' for c in ("id", "merged_into", *CUSTOMER_COLUMNS))
+        columns = ", ".join(f'"{c}"' for c in ("id", "merged_into", "version", "dms_hash", *CUSTOMER_COLUMNS))
         live = ' AND "merged_into" IS NULL'
         b = self.bulk
         by_dms = await b.where_in("customer", columns, self.branch, "dms_id", (p.get("dms_id") for p in parts))
@@ -271,14 +385,22 @@ class _Chunk:
         return new
 
     async def _flush_customers(self) -> None:
-        await self.customers.flush(self.bulk, self.branch, CUSTOMER_COLUMNS, DEFAULTS, self.now)
+        await self.customers.flush(self.bulk, self.branch, (*CUSTOMER_COLUMNS, "dms_hash"), DEFAULTS, self.now)
         self.report.customers_created += len(self.customers.new) if self.kind != "customers" else 0
 
     async def _customers_as_main(self, records: list[Record]) -> None:
         found = await self._find_customers([r.main for r in records])
         pending: dict[Any, dict[str, Any]] = {}
         results = [self._customer_for(r.main, found, None, pending) for r in records]
+        by_id = {row["id"]: row for rows in found.values() for row in rows.values()}
+        for r, result in zip(records, results, strict=True):
+            if isinstance(result, dict):
+                result["dms_hash"] = stamp(self.digests[r.key], 1)  # a new customer, keyed by this row
+            elif (row := by_id.get(result)) is not None and r.key in (
+                    row["dms_id"], self.customers.changed.get(row["id"], {}).get("dms_id")):
+                self._hash_row(self.customers, r.key, row)
         await self._flush_customers()
+        await self._flush_hashes("customer")
         for r, result in zip(records, results, strict=True):
             if isinstance(result, dict):
                 self.report.item(r.line, r.key, "created", result["id"])
@@ -289,7 +411,7 @@ class _Chunk:
     # --- vehicles ----------------------------------------------------------------------------------
 
     async def _find_vehicles(self, parts: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, Any]]]:
-        columns = ", ".join(f'"{c}"' for c in ("id", *VEHICLE_COLUMNS))
+        columns = ", ".join(f'"{c}"' for c in ("id", "version", "dms_hash", *VEHICLE_COLUMNS))
         found: dict[str, dict[Any, dict[str, Any]]] = {}
         for key in ("dms_id", "vin", "plate"):
             rows = await self.bulk.where_in("vehicle", columns, self.branch, key, (p.get(key) for p in parts))
@@ -334,12 +456,16 @@ class _Chunk:
         for r, row, owner in zip(records, rows, owners, strict=True):
             owner_id = _id(owner)
             if row is None:
-                self._new_vehicle({**r.main, "owner": owner_id}, pending_v)
+                self._new_vehicle({**r.main, "owner": owner_id}, pending_v)["dms_hash"] = stamp(self.digests[r.key], 1)
                 continue
             diff = self._vehicle_changes(row, r.main, owner_id)
             self.vehicles.change(row["id"], diff)
             self.report.item(r.line, r.key, "updated" if diff else "unchanged", row["id"])
-        await self.vehicles.flush(self.bulk, self.branch, VEHICLE_COLUMNS, DEFAULTS, self.now)
+        for r, row in zip(records, rows, strict=True):  # once every change to the row is known
+            if row is not None and r.key in (row["dms_id"], self.vehicles.changed.get(row["id"], {}).get("dms_id")):
+                self._hash_row(self.vehicles, r.key, row)
+        await self.vehicles.flush(self.bulk, self.branch, (*VEHICLE_COLUMNS, "dms_hash"), DEFAULTS, self.now)
+        await self._flush_hashes("vehicle")
         for r in records:
             new = pending_v.get(r.main.get("dms_id"))
             if new is not None and new.get("_counted") is None:
@@ -353,8 +479,8 @@ class _Chunk:
         columns = MAIN_COLUMNS[table]
         extra = ', "arrived_at", "repair_order"' if table == "appointment" else ""
         existing = {r["dms_id"]: r for r in await self.bulk.where_in(
-            table, ", ".join(f'"{c}"' for c in ("id", "dms_id", *columns)) + extra, self.branch, "dms_id",
-            (r.key for r in records))}
+            table, ", ".join(f'"{c}"' for c in ("id", "dms_id", "version", "dms_hash", *columns)) + extra,
+            self.branch, "dms_id", (r.key for r in records))}
         found_c = await self._find_customers([r.customer for r in records])
         found_v = await self._find_vehicles([r.vehicle for r in records])
         pending_c: dict[Any, dict[str, Any]] = {}
@@ -380,7 +506,7 @@ class _Chunk:
         await self._flush_customers()
         for new in self.vehicles.new:
             new["owner"] = _id(new.pop("_owner", None))
-        await self.vehicles.flush(self.bulk, self.branch, VEHICLE_COLUMNS, DEFAULTS, self.now)
+        await self.vehicles.flush(self.bulk, self.branch, (*VEHICLE_COLUMNS, "dms_hash"), DEFAULTS, self.now)
         self.report.vehicles_created += len(self.vehicles.new)
 
         writes = _Writes(table)
@@ -395,10 +521,14 @@ class _Chunk:
             wanted = self._merged_main(table, current, wanted)
             diff = _changes(current, wanted)
             writes.change(current["id"], diff)
+            self._hash_row(writes, r.key, current)
             outcome.append((r, "updated" if diff else "unchanged", {**current, **diff}))
+        for new in writes.new:
+            new["dms_hash"] = stamp(self.digests[new["dms_id"]], 1)
         extra_columns = {"appointment": ("source", "cancelled_at"), "repair_order": ("stage",)}.get(table, ())
-        await writes.flush(self.bulk, self.branch, (*columns, "dms_id", *extra_columns),
+        await writes.flush(self.bulk, self.branch, (*columns, "dms_id", "dms_hash", *extra_columns),
                            {**MAIN_DEFAULTS[table], "source": "dms", "cancelled_at": None, "stage": "quote"}, self.now)
+        await self._flush_hashes(table)
         for r, result, row in outcome:
             self.report.item(r.line, r.key, result, row["id"])
         if table == "appointment":

@@ -14,7 +14,9 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 
 LAPSED_MONTHS = 6
-LAPSED_HORIZON_MONTHS = 36  # older than this the customer is gone, not lapsed: nobody to call
+# The procedure's monthly list: vehicles that crossed the six-month line during the last month. Those
+# lapsed longer were on an earlier month's list (a customer gone for years is not called every month).
+LAPSED_CATCH_UP_MONTHS = 1
 DAYS_PER_MONTH = 30.44
 
 
@@ -37,8 +39,9 @@ def projection_since(today: dt.date, interval_days: int, window_days: int) -> dt
 
 
 def lapsed_between(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Last seen on or after the first date and before the second: lapsed, not gone."""
-    return today - relativedelta(months=LAPSED_HORIZON_MONTHS), today - relativedelta(months=LAPSED_MONTHS)
+    """Last seen on or after the first date and before the second: crossed the six-month line lately."""
+    return (today - relativedelta(months=LAPSED_MONTHS + LAPSED_CATCH_UP_MONTHS),
+            today - relativedelta(months=LAPSED_MONTHS))
 
 
 def lapsed_key(vehicle_id: int, today: dt.date) -> str:

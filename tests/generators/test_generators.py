@@ -77,12 +77,12 @@ async def test_vehicles_in_the_shop_booked_or_already_called_about_are_left_out(
     assert [r["vehicle"] for r in rows] == [cars[3].id]
 
 
-async def test_lapsed_customers_six_months_once_in_six_months(make):
+async def test_lapsed_customers_who_crossed_six_months_lately_once(make):
     branch = await make.branch(country="AR")
     lapsed_car = await make.vehicle(branch)
     recent_car = await make.vehicle(branch)
-    gone_car = await make.vehicle(branch)
-    for car, days in ((lapsed_car, 200), (recent_car, 100), (gone_car, 1200)):
+    earlier_list_car = await make.vehicle(branch)  # crossed six months two months ago: last month's list
+    for car, days in ((lapsed_car, 200), (recent_car, 100), (earlier_list_car, 250)):
         await make.repair_order(branch, vehicle=car, opened_at=at(TODAY - dt.timedelta(days=days)),
                                 status="delivered", delivered_at=at(TODAY - dt.timedelta(days=days)))
     rows = await _made(branch, "lapsed")
