@@ -69,7 +69,8 @@ def _appointment_line(a: dict[str, Any]) -> str:
     vehicle = " ".join(p for p in (a["make"], a["model"], a["plate"]) if p)
     phone = i18n.telefono(a["phone_mobile"]) if a["phone_mobile"] else ""
     state = "confirmado" if a["status"] == "confirmed" else "sin confirmar"
-    return f"{a['starts_at']:%H:%M}  {a['customer_name']}  {phone}  {vehicle}  {a['reason']}  ({state})"
+    session = " · sesión de tecnología con el especialista" if a["tech_session"] else ""
+    return f"{a['starts_at']:%H:%M}  {a['customer_name']}  {phone}  {vehicle}  {a['reason']}  ({state}){session}"
 
 
 def advisor_email(branch_name: str, day: dt.date, mine: AdvisorDay, unassigned: AdvisorDay) -> tuple[str, str, str]:

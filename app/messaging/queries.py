@@ -32,7 +32,9 @@ async def appointments_between(branch_id: int, start: dt.datetime, end: dt.datet
     """A day's appointments still to come (scheduled or confirmed), with who attends them."""
     return await db.fetch(
         """SELECT ap.id, ap.starts_at, ap.status, ap.reason, ap.advisor, ap.advisor_name,
-                  c.name AS customer_name, c.phone_mobile, v.make, v.model, v.plate
+                  c.name AS customer_name, c.phone_mobile, v.make, v.model, v.plate,
+                  EXISTS (SELECT 1 FROM lead l WHERE l.appointment = ap.id AND l.kind = 'tech_session')
+                    AS tech_session
              FROM appointment ap JOIN customer c ON c.id = ap.customer JOIN vehicle v ON v.id = ap.vehicle
             WHERE ap.branch = {} AND ap.starts_at >= {} AND ap.starts_at < {}
               AND ap.status IN ('scheduled', 'confirmed')

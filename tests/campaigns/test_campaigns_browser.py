@@ -45,7 +45,8 @@ async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, 
     await page.locator('[data-test="process"]').click()
     processed = page.locator('[data-test="processed"]')
     await expect(processed).to_contain_text("4 oportunidades nuevas en espera de repuestos")
-    assert await Opportunity.count().where(Opportunity.status == "held") >= 4
+    assert await Opportunity.count().where(Opportunity.vehicle.is_in([c.id for c in cars])
+                                           & (Opportunity.status == "held")) == 4
 
     await page.goto("/campanas")
     await expect(page.locator('[data-test="recall-review"]')).to_contain_text("4 esperan repuestos")
@@ -53,6 +54,13 @@ async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, 
     await page.locator('[data-test="parts-available"]').click()
     await expect(page.locator('[data-test="parts-status"]')).to_have_text("Disponibles")
     await expect(page.locator('[data-test="waiting-count"]')).to_have_text("0")
+
+    # Processing again: nothing new, whoever clicks it.
+    await page.locator('[data-test="to-process"]').click()
+    await page.fill("#f-due_on", (dt.date.today() + dt.timedelta(days=4)).isoformat())
+    await page.locator('[data-test="process"]').click()
+    await expect(processed).to_contain_text("Listo: 0 oportunidades nuevas")
+    assert await Opportunity.count().where(Opportunity.vehicle.is_in([c.id for c in cars])) == 4
 
     context = await browser.new_context(base_url=server, locale="es-AR")
     coordinator = await context.new_page()

@@ -66,10 +66,13 @@ async def test_the_days_test_drives_go_to_sales(make):
 async def test_tomorrow_prints_one_sheet_per_advisor(as_user, make):
     branch, andres, _ = await _world(make)
     tomorrow = dt.datetime.now(BA).date() + dt.timedelta(days=1)
-    await make.appointment(branch, starts_at=at(tomorrow, 9), advisor=andres.id)
+    session = await make.appointment(branch, starts_at=at(tomorrow, 9), advisor=andres.id)
+    await Lead.insert(Lead(branch=branch.id, kind="tech_session", customer=session.customer,
+                           vehicle=session.vehicle, appointment=session.id))
     await make.appointment(branch, starts_at=at(tomorrow, 11))
     client = await as_user(andres.username)
     page = (await client.get("/turnos/manana")).text
     assert len(text_of(page, "tomorrow-appointment")) == 2
     assert "Andrés Villalba" in page and "Sin asesor asignado" in page
+    assert len(text_of(page, "tech-session")) == 1 and 'data-test="tech-sessions"' in page
     assert 'data-test="tomorrow-link"' in (await client.get("/turnos")).text
