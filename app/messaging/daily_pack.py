@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from app import db, i18n
 from app.audit import Actor, record
 from app.board.lists import utc
+from app.i18n import N_
 from app.messaging import outbox, queries
 from app.rules.normalise import fold
 from app.rules.windows import start_of_day
@@ -29,6 +30,11 @@ from app.tables import Branch, Lead, OutboxMessage
 
 log = logging.getLogger("retorno.daily_pack")
 UNASSIGNED = "Sin asesor asignado"
+SUBJECT = N_("%(sucursal)s: turnos del %(dia)s (%(cuantos)s)")
+HEADER = N_("Turnos de mañana %(dia)s en %(sucursal)s.")
+MINE = N_("Sus turnos (%(cuantos)s)")
+VISIT = N_("turno en el taller: %(cuando)s")
+NO_VISIT = N_("sin turno")
 
 
 @dataclass
@@ -73,12 +79,15 @@ def _appointment_line(a: dict[str, Any]) -> str:
     return f"{a['starts_at']:%H:%M}  {a['customer_name']}  {phone}  {vehicle}  {a['reason']}  ({state}){session}"
 
 
-def advisor_email(branch_name: str, day: dt.date, mine: AdvisorDay, unassigned: AdvisorDay) -> tuple[str, str, str]:
-    subject = f"{branch_name}: turnos del {day:%d/%m/%Y} ({len(mine.appointments)})"
-    sections = [(f"Sus turnos ({len(mine.appointments)})", mine.appointments)]
+def advisor_email(branch_name: str, day: dt.date, mine: AdvisorDay, unassigned: AdvisorDay,
+                  locale: str) -> tuple[str, str, str]:
+    say = i18n.translations(locale).gettext
+    date = f"{day:%d/%m/%Y}"
+    subject = say(SUBJECT) % {"sucursal": branch_name, "dia": date, "cuantos": len(mine.appointments)}
+    sections = [(say(MINE) % {"cuantos": len(mine.appointments)}, mine.appointments)]
     if unassigned.appointments:
         sections.append((f"{UNASSIGNED} ({len(unassigned.appointments)})", unassigned.appointments))
-    text = "\n".join([f"Turnos de mañana {day:%d/%m/%Y} en {branch_name}.", ""] + [
+    text = "\n".join([say(HEADER) % {"dia": date, "sucursal": branch_name}, ""] + [
         line for title, rows in sections for line in
         [title, *([_appointment_line(a) for a in rows] or ["Ninguno."]), ""]])
     html = "".join(f"<h2>{escape(title)}</h2><ul>" + "".join(
@@ -86,14 +95,17 @@ def advisor_email(branch_name: str, day: dt.date, mine: AdvisorDay, unassigned: 
     return subject, text, f"<!doctype html><html><body style='font-family:Arial,sans-serif'>{html}</body></html>"
 
 
-def test_drive_email(branch_name: str, today: dt.date, leads: list[dict[str, Any]], tz: ZoneInfo) -> tuple[str, str]:
+def test_drive_email(branch_name: str, today: dt.date, leads: list[dict[str, Any]], tz: ZoneInfo,
+                     locale: str) -> tuple[str, str]:
+    say = i18n.translations(locale).gettext
     lines = [f"Clientes de posventa que aceptaron una prueba de manejo hoy ({today:%d/%m/%Y}) en {branch_name}:", ""]
     for lead in leads:
         current = " ".join(str(p) for p in (lead["make"], lead["model"], lead["model_year"], lead["plate"]) if p)
-        visit = f"{utc(lead['starts_at']).astimezone(tz):%d/%m/%Y %H:%M}" if lead["starts_at"] else "sin turno"
+        visit = (say(VISIT) % {"cuando": f"{utc(lead['starts_at']).astimezone(tz):%d/%m/%Y %H:%M}"}
+                 if lead["starts_at"] else say(NO_VISIT))
         phone = i18n.telefono(lead["phone_mobile"]) if lead["phone_mobile"] else "sin teléfono"
         lines.append(f"- {lead['customer_name']} · {phone} · tiene {current or 'un vehículo'} · quiere probar "
-                     f"{lead['model_of_interest']} · turno en el taller: {visit}")
+                     f"{lead['model_of_interest']} · {visit}")
     return f"{branch_name}: {len(leads)} prueba(s) de manejo para contactar", "\n".join(lines)
 
 
@@ -106,8 +118,8 @@ async def _queue_once(key: str, **message: Any) -> int | None:
 async def send_daily_pack(ctx: dict[str, Any], now: dt.datetime | None = None, branch_id: int | None = None) -> int:
     """The job: how many messages it queued."""
     now = now or dt.datetime.now(dt.UTC)
-    query = Branch.select(Branch.id, Branch.dealer, Branch.name, Branch.timezone, Branch.day_end_time,
-                          Branch.sales_email).where(Branch.active.eq(True))
+    query = Branch.select(Branch.id, Branch.dealer, Branch.name, Branch.locale, Branch.timezone,
+                          Branch.day_end_time, Branch.sales_email).where(Branch.active.eq(True))
     if branch_id is not None:
         query = query.where(Branch.id == branch_id)
     queued: list[int] = []
@@ -125,7 +137,7 @@ async def send_daily_pack(ctx: dict[str, Any], now: dt.datetime | None = None, b
                     continue
                 if not advisor.appointments and not unassigned.appointments:
                     continue  # nothing for them tomorrow: no mail
-                subject, text, html = advisor_email(b["name"], day, advisor, unassigned)
+                subject, text, html = advisor_email(b["name"], day, advisor, unassigned, b["locale"])
                 if (message_id := await _queue_once(
                         f"daily-pack:{b['id']}:{day.isoformat()}:{advisor.user_id}", recipient=advisor.email,
                         subject=subject, body_text=text, body_html=html, branch_id=b["id"],
@@ -133,7 +145,7 @@ async def send_daily_pack(ctx: dict[str, Any], now: dt.datetime | None = None, b
                     mine.append(message_id)
             leads = await queries.unsent_test_drives(b["id"]) if b["sales_email"] else []
             if leads:
-                subject, text = test_drive_email(b["name"], local.date(), leads, tz)
+                subject, text = test_drive_email(b["name"], local.date(), leads, tz, b["locale"])
                 if (message_id := await _queue_once(
                         f"test-drives:{b['id']}:{local.date().isoformat()}:{leads[-1]['id']}",
                         recipient=b["sales_email"], subject=subject, body_text=text, branch_id=b["id"],

@@ -36,7 +36,7 @@ async def test_the_cadence_reaches_the_fallback_letter(page, make):
     await board.submit()
     await expect(board.panel.locator("[data-test='result']")).to_contain_text(
         "Quedó sin contacto: la carta está lista para imprimir en Cartas.")
-    await expect(page.locator("[data-test='tab-hoy'] [data-test='count']")).to_have_text("0")
+    await expect(page.locator("[data-test='strip-oportunidades'] [data-test='count']")).to_have_text("0")
     assert (await Opportunity.select(Opportunity.status).where(Opportunity.id == row.id).first())[
         "status"] == "no_contact"
 
