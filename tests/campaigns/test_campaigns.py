@@ -215,3 +215,19 @@ async def test_campaigns_are_for_managers_of_their_branch(as_user, make):
         assert (await other.post(f"/campanas/{campaign_id}/{path}", data=data)).status_code == 404, path
     assert (await CampaignUnit.select(CampaignUnit.selected).where(CampaignUnit.campaign == campaign_id).first())[
         "selected"] is True
+
+
+async def test_a_manager_closes_a_processed_campaign(as_user, make):
+    branch, manager, people, cars = await _world(make)
+    client = await as_user(manager.username)
+    campaign_id = _campaign_id(await _create(client, vins=cars[0].vin))
+    await _process(client, campaign_id, people, parts=True)
+    page = (await client.get(f"/campanas/{campaign_id}")).text
+    assert 'data-test="close-campaign"' in page
+    version = (await Campaign.select(Campaign.version).where(Campaign.id == campaign_id).first())["version"]
+    assert (await client.post(f"/campanas/{campaign_id}/cerrar", data={"version": version - 1})).status_code == 409
+    closed = await client.post(f"/campanas/{campaign_id}/cerrar", data={"version": version})
+    assert closed.status_code == 303
+    listing = (await client.get("/campanas")).text
+    assert 'data-test="recall-review"' not in listing  # a closed recall leaves the weekly review
+    assert 'data-test="closed"' in (await client.get(f"/campanas/{campaign_id}")).text
