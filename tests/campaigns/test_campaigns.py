@@ -218,7 +218,7 @@ async def test_campaigns_are_for_managers_of_their_branch(as_user, make):
 
 
 async def test_a_manager_closes_a_processed_campaign(as_user, make):
-    branch, manager, people, cars = await _world(make)
+    _branch, manager, people, cars = await _world(make)
     client = await as_user(manager.username)
     campaign_id = _campaign_id(await _create(client, vins=cars[0].vin))
     await _process(client, campaign_id, people, parts=True)
