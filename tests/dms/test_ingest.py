@@ -186,3 +186,62 @@ async def test_a_file_that_cannot_be_read_is_refused_whole(make):
         else:
             raise AssertionError(f"{name} no fue rechazado")
     assert await ImportJob.count().where(ImportJob.branch == branch.id) == 0
+
+
+def _fixture_text() -> str:
+    return (FIXTURES / "ordenes_cp1252_punto_y_coma.csv").read_bytes().decode("cp1252")
+
+
+async def test_a_row_imported_again_is_unchanged_updated_or_created_as_it_reads(make):
+    """The second file: A-1002 delivered since, A-1006's impossible date fixed, the rest as before
+    (recognised by their row hash without parsing them, with the same flags)."""
+    branch = await make.branch(country="AR")
+    await _import(branch, "repair_orders", "ordenes_cp1252_punto_y_coma.csv")
+    changed = (_fixture_text()
+               .replace("48000;Abierta;;0", "48000;Entregada;02/11/2026 18:00;0")
+               .replace("A-1006;31/02/2026", "A-1006;28/02/2026"))
+    job = await _import(branch, "repair_orders", "ordenes_v2.csv", changed.encode("cp1252"))
+    assert (job["created_count"], job["updated_count"], job["unchanged_count"], job["rejected_count"]) == (1, 1, 3, 3)
+    assert job["flagged_count"] == 1 and [f["column"] for f in job["flags"]] == ["Teléfono"]
+    rows = {r["dms_id"]: r for r in await RepairOrder.select(
+        RepairOrder.dms_id, RepairOrder.status, RepairOrder.dms_hash).where(RepairOrder.branch == branch.id)}
+    assert rows["A-1002"]["status"] == "delivered" and "A-1006" in rows
+    assert all(r["dms_hash"] for r in rows.values())
+    again = await _import(branch, "repair_orders", "ordenes_v2.csv", changed.encode("cp1252"))
+    assert (again["created_count"], again["updated_count"], again["unchanged_count"], again["rejected_count"]) == (
+        0, 0, 5, 3)
+    assert again["flagged_count"] == 1
+
+
+async def test_a_row_edited_on_the_board_goes_through_the_full_path(make):
+    branch = await make.branch(country="AR")
+    await _import(branch, "repair_orders", "ordenes_cp1252_punto_y_coma.csv")
+    where = (RepairOrder.branch == branch.id) & (RepairOrder.dms_id == "A-1002")
+    before = await RepairOrder.select(RepairOrder.dms_hash, RepairOrder.delivered_at).where(where).first()
+    await RepairOrder.update({RepairOrder.status: "delivered", RepairOrder.delivered_at: dt.datetime.now(dt.UTC),
+                              RepairOrder.version: RepairOrder.version + 1}).where(where)
+    again = await _import(branch, "repair_orders", "ordenes_cp1252_punto_y_coma.csv")
+    assert (again["created_count"], again["updated_count"], again["unchanged_count"]) == (0, 0, 4)
+    after = await RepairOrder.select(RepairOrder.status, RepairOrder.dms_hash).where(where).first()
+    assert after["status"] == "delivered"  # the board's delivery stays (rules.repair_order_status)
+    assert after["dms_hash"] != before["dms_hash"]  # compared in full, then hashed at its new version
+
+
+def test_flags_of_a_known_row_are_the_ones_parse_raises():
+    from app.dms import fields
+    from app.dms.records import Context, Record, flags, parse
+
+    sheet = imports.read(_fixture_text().encode("cp1252"), "x.csv", "repair_orders")
+    mapping = fields.suggest("repair_orders", sheet.headers)
+    rows = list(imports.mapped_rows(sheet, mapping))
+    for kind in ("repair_orders", "deliveries", "appointments", "vehicles", "customers"):
+        ctx = Context("AR", BA, mapping)
+        for line, row in rows:
+            parsed = parse(kind, row, ctx, line)
+            if isinstance(parsed, Record):
+                assert flags(kind, row, ctx, line) == parsed.flags, (kind, line)
+    ctx = Context("AR", BA, mapping)
+    line, row = rows[-1]  # A-1008, its phone flagged
+    first, cached = flags("repair_orders", row, ctx, line), flags("repair_orders", row, ctx, line + 100)
+    assert len(first) == 1 and [(f.column, f.reason) for f in cached] == [(f.column, f.reason) for f in first]
+    assert cached[0].line == line + 100
