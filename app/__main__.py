@@ -168,6 +168,36 @@ def cmd_apikey(args: argparse.Namespace) -> int:
     return 0 if revoked else 1
 
 
+def cmd_display(args: argparse.Namespace) -> int:
+    from app.audit import Actor
+    from app.display import tokens
+
+    actor = Actor(None, "línea de comandos", None)
+    if args.action == "create":
+        branch_id = _branch_id(args.branch)
+        new = _with_db(lambda: tokens.create(branch_id, args.name or "", actor))
+        base = (args.base_url or "http://127.0.0.1:8000").rstrip("/")
+        print(f"Enlace de pantalla para la sucursal {new.branch_code} (se muestra una sola vez; guárdelo ahora):")
+        print(f"\n  {base}/pantalla/{new.token}\n")
+        print("Ábralo en el navegador del televisor, en pantalla completa.")
+        return 0
+    if args.action == "list":
+        scope = frozenset({_branch_id(args.branch)}) if args.branch else None
+        links = _with_db(lambda: tokens.listed(scope))
+        if not links:
+            print("No hay enlaces de pantalla.")
+        for link in links:
+            seen = link["last_seen_at"].strftime("%d/%m/%Y %H:%M") if link["last_seen_at"] else "nunca"
+            state = "revocado" if link["revoked_at"] else "activo"
+            print(f"{link['id']:>5}  {link['branch_code']:<10} {link['prefix']}…  {state:<9} última conexión: {seen}  "
+                  f"{link['name']}")
+        return 0
+    revoked = _with_db(lambda: tokens.revoke(args.id, None, actor))
+    print("Enlace revocado: la pantalla se apaga en segundos." if revoked
+          else "No hay un enlace activo con ese número.")
+    return 0 if revoked else 1
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -287,6 +317,20 @@ def parser() -> argparse.ArgumentParser:
     revoke = apikey.add_parser("revoke", help="revoca una clave por su número")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(run=cmd_apikey)
+
+    display = sub.add_parser("display", help="enlaces de la pantalla de recepción (/pantalla/…)").add_subparsers(
+        dest="action", required=True)
+    create = display.add_parser("create", help="crea un enlace para una sucursal (se muestra una vez)")
+    create.add_argument("--branch", required=True, help="código de sucursal")
+    create.add_argument("--name", help="dónde está el televisor")
+    create.add_argument("--base-url", help="dirección del servidor, p. ej. https://retorno.concesionario.com.ar")
+    create.set_defaults(run=cmd_display)
+    listing = display.add_parser("list", help="lista los enlaces")
+    listing.add_argument("--branch", help="código de sucursal")
+    listing.set_defaults(run=cmd_display)
+    revoke = display.add_parser("revoke", help="revoca un enlace por su número")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(run=cmd_display)
 
     kinds = ["customers", "vehicles", "deliveries", "appointments", "repair_orders"]
     importing = sub.add_parser("import", help="importa un archivo CSV o XLSX del DMS (mismo informe que la web)")

@@ -26,6 +26,8 @@ from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.campaigns.routes import CampaignRoutes
 from app.config import Settings, get_settings
 from app.customers.routes import CustomerRoutes, DuplicateRoutes
+from app.display import live
+from app.display.routes import DisplayAdminRoutes, ScreenRoutes
 from app.dms.api import API_ROUTES
 from app.dms.limits import RATE_LIMIT_STORE, api_rate_limit, rate_limit_store
 from app.dms.routes import DMS_ROUTES
@@ -40,12 +42,14 @@ MAX_BODY = 25 * 1024 * 1024  # file imports are the largest bodies
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    channels = live.plugin(settings)
 
     async def start() -> None:
         await db.start()
         await jobs.start(settings)
 
     async def stop() -> None:
+        live.forget(channels)
         await jobs.stop()
         await db.stop()
 
@@ -66,6 +70,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MailRoutes,
             LetterRoutes,
             TomorrowRoutes,
+            ScreenRoutes,
+            DisplayAdminRoutes,
             *DMS_ROUTES,
             Router(path="/", route_handlers=API_ROUTES, middleware=[api_rate_limit(settings).middleware]),
             healthz,
@@ -73,14 +79,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        include_in_schema=False,
                                        cache_control=CacheControlHeader(max_age=31_536_000, public=True)),
         ],
-        plugins=[HTMXPlugin()],
+        plugins=[HTMXPlugin(), channels],
         middleware=[CspNonce(), sessions.session_config(settings).middleware],
         before_send=[security_headers(https=settings.https)],  # every response, errors included
         stores={sessions.STORE: sessions.session_store(settings), RATE_LIMIT_STORE: rate_limit_store(settings)},
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_name="retorno_csrf", header_name="x-csrftoken",
             cookie_secure=settings.https, cookie_httponly=True, cookie_samesite="lax",
-            exclude=["/api/", "/static/"],  # no token cookie on publicly cached files
+            exclude=["^/api/", "^/static/", "^/pantalla/"],  # no token cookie on cached files nor on the TV
         ),
         guards=[authorize],
         dependencies={"access": Provide(provide_access)},

@@ -6,7 +6,8 @@ SQLite by default, PostgreSQL in production; both run the same migrations.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from piccolo.engine import engine_finder
@@ -62,13 +63,44 @@ async def stop() -> None:
         await db.close_connection_pool()
 
 
-def write_transaction() -> Any:
-    """One write transaction: IMMEDIATE on SQLite (a deferred one fails under
-    concurrent writers with 'database is locked'), plain on PostgreSQL."""
+_AFTER_COMMIT: ContextVar[list[Callable[[], Any]] | None] = ContextVar("after_commit", default=None)
+
+
+def _begin() -> Any:
     db = engine()
     if isinstance(db, SQLiteEngine):
         return db.transaction(transaction_type=TransactionType.immediate)
     return db.transaction()
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """One write transaction: IMMEDIATE on SQLite (a deferred one fails under
+    concurrent writers with 'database is locked'), plain on PostgreSQL. What
+    `after_commit` registered inside runs once it committed (never after a
+    rollback); a transaction opened inside another leaves that to the outer one."""
+    if _AFTER_COMMIT.get() is not None:
+        async with _begin() as transaction:
+            yield transaction
+        return
+    callbacks: list[Callable[[], Any]] = []
+    token = _AFTER_COMMIT.set(callbacks)
+    try:
+        async with _begin() as transaction:
+            yield transaction
+    finally:
+        _AFTER_COMMIT.reset(token)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(callback: Callable[[], Any]) -> None:
+    """Run `callback` once the current write transaction commits (at once outside one)."""
+    callbacks = _AFTER_COMMIT.get()
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)
 
 
 @contextlib.asynccontextmanager

@@ -751,3 +751,17 @@ class ApiIdempotency(Table):
     status_code = Integer(default=200)
     response = JSON(default={})
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DisplayToken(Table):
+    """A reception TV's link, /pantalla/{token}: one branch's arrivals of the day and nothing else.
+    Shown once, kept as its SHA-256, revocable."""
+
+    branch = ForeignKey(Branch, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=120, default="", help_text="Where the TV is, e.g. Recepción planta baja")
+    prefix = Varchar(length=12, help_text="The token's first characters, to tell links apart in lists")
+    token_hash = Varchar(length=64, unique=True)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+    last_seen_at = Timestamptz(null=True, default=None)

@@ -83,7 +83,8 @@ def session_config(settings: Settings) -> SessionConfig:
         httponly=True,
         secure=settings.https,
         samesite="lax",
-        exclude=["/static", "/healthz", "/api", "/schema", "/pantalla"],
+        # Anchored: /admin/pantallas has a session, /pantalla/… (the TV) has none.
+        exclude=["^/static/", "^/healthz", "^/api/", "^/schema", "^/pantalla/"],
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app import db
+from app.display import live
 from app.dms.bookings import book_open_opportunities
 from app.dms.bulk import Bulk
 from app.dms.records import Context, Record, Rejection, flags, parse
@@ -553,6 +554,8 @@ class _Chunk:
         await self._flush_hashes(table)
         for r, result, row in outcome:
             self.report.item(r.line, r.key, result, row["id"])
+        if table in ("appointment", "repair_order") and any(result != "unchanged" for _, result, _ in outcome):
+            live.changed(self.branch)  # reception's TV redraws once the chunk commits
         if table == "appointment":
             await book_open_opportunities(self.bulk, self.branch, self.now,
                                           [row for _, result, row in outcome if result == "created"])

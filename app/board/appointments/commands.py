@@ -23,6 +23,7 @@ from app.board import common, forms
 from app.board.appointments import mail
 from app.board.appointments.queries import open_recontact
 from app.board.forms import ConfirmForm, RecontactForm, VersionForm
+from app.display import live
 from app.errors import Invalid
 from app.i18n import N_
 from app.messaging import outbox
@@ -192,6 +193,7 @@ async def check_in(access: Access, appointment_id: int, form: VersionForm) -> st
             before={"status": row["status"]},
             after={"status": status, "arrived_at": moment.isoformat(), "source": "manual"},
         )
+        live.changed(row["branch"])
     return f"Ingreso registrado a las {i18n.hora(moment)}. Figura en Últimos ingresos."
 
 

@@ -21,6 +21,7 @@ from app.board import common, forms
 from app.board.forms import AttemptForm, BookForm, DiscardForm, NewOpportunityForm, RescheduleForm
 from app.board.labels import USER_KINDS
 from app.board.opportunities import extras
+from app.display import live
 from app.errors import Invalid
 from app.i18n import N_
 from app.messaging import fallback
@@ -221,6 +222,7 @@ async def book(access: Access, opp_id: int, form: BookForm) -> str:
             after={"status": status, "appointment": appointment, "starts_at": starts.isoformat(), "comment": note},
         )
         noted = await extras.apply(access, asked, row, appointment)
+        live.changed(row["branch"])  # a turno for today reaches reception's TV
     said = i18n.gettext("Turno vendido para el %(cuando)s. Ya figura en Próximos turnos, por confirmar.") % {
         "cuando": _when(starts)
     }

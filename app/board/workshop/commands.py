@@ -13,6 +13,7 @@ from app.audit import Actor, record
 from app.auth.access import Access
 from app.board import common, forms
 from app.board.forms import CallForm, VersionForm
+from app.display import live
 from app.rules import Refused
 from app.rules import calls as call_rules
 from app.rules import repair_orders as rules
@@ -45,6 +46,7 @@ async def deliver(access: Access, ro_id: int, form: VersionForm) -> str:
             before={"status": row["status"]},
             after={"status": status, "delivered_at": moment.isoformat()},
         )
+        live.changed(row["branch"])
     return i18n.gettext(
         "Unidad entregada: orden %(numero)s. Ya figura en Servicios realizados, para el llamado de cortesía."
     ) % {"numero": row["number"]}
