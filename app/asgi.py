@@ -21,7 +21,7 @@ from app.auth.routes import AuthRoutes
 from app.board.appointments.routes import AppointmentRoutes
 from app.board.deliveries.routes import DeliveryRoutes
 from app.board.opportunities.routes import OpportunityRoutes
-from app.board.routes import COMING, BoardRoutes
+from app.board.routes import BoardRoutes
 from app.board.workshop.routes import DoneRoutes, InProcessRoutes
 from app.campaigns.routes import CampaignRoutes
 from app.config import Settings, get_settings
@@ -34,6 +34,7 @@ from app.dms.routes import DMS_ROUTES
 from app.errors import exception_handlers
 from app.health import healthz
 from app.messaging.routes import LetterRoutes, MailRoutes, TomorrowRoutes
+from app.reports.routes import ReportRoutes
 from app.security import CspNonce, security_headers
 from app.web import STATIC, template_config
 
@@ -65,12 +66,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DeliveryRoutes,
             InProcessRoutes,
             DoneRoutes,
-            *COMING,
             *ADMIN_ROUTES,
             MailRoutes,
             LetterRoutes,
             TomorrowRoutes,
             ScreenRoutes,
+            ReportRoutes,
             DisplayAdminRoutes,
             *DMS_ROUTES,
             Router(path="/", route_handlers=API_ROUTES, middleware=[api_rate_limit(settings).middleware]),

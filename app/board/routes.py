@@ -10,8 +10,7 @@ from litestar.response import Template
 
 from app.auth.access import EVERYONE, CurrentAccess, allow
 from app.board import queries
-from app.i18n import N_
-from app.web import page_or_partial, render
+from app.web import page_or_partial
 
 
 class BoardRoutes(Controller):
@@ -22,19 +21,3 @@ class BoardRoutes(Controller):
             counts = await queries.home_counts(access.branch.id, access.branch.timezone, access.branch.windows,
                                                dt.datetime.now(dt.UTC))
         return page_or_partial(request, "board/home.html", "board/_buttons.html", counts=counts)
-
-
-def _coming(path: str, title: str, what: str):  # type: ignore[no-untyped-def]
-    """A list whose screen comes with the board issue: says so instead of pretending."""
-
-    @get(path, opt=allow(EVERYONE), name=f"coming:{path}")
-    async def page(request: HTMXRequest) -> Template:
-        return render(request, "board/coming.html", title=title, what=what)
-
-    return page
-
-
-# Titles go through gettext in the template (es-MX says "citas").
-COMING = [
-    _coming("/reportes", N_("Reportes"), N_("los reportes de cada instancia con gráficos y exportación")),
-]
