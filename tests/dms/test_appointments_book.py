@@ -27,7 +27,8 @@ async def test_a_dms_appointment_books_the_vehicles_open_opportunity(make):
     booked = await Opportunity.select().where(Opportunity.id == opportunity.id).first()
     assert booked["status"] == "booked" and booked["closed_at"] is not None
     assert booked["version"] == opportunity.version + 1
-    appointment = await Appointment.select().where(Appointment.dms_id == "T-1").first()
+    appointment = await Appointment.select().where(
+        (Appointment.branch == branch.id) & (Appointment.dms_id == "T-1")).first()
     assert appointment["opportunity"] == opportunity.id
     statuses = {r["id"]: r["status"] for r in await Opportunity.select(Opportunity.id, Opportunity.status).where(
         Opportunity.id.is_in([other_vehicle.id, already_closed.id]))}

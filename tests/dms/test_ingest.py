@@ -89,7 +89,8 @@ async def test_a_customer_export_adopts_customers_found_by_tax_id(make):
     maria = await Customer.select().where((Customer.branch == branch.id) & (Customer.dms_id == "C-1")).first()
     assert maria["name"] == "Hernández López, María" and maria["email"] == "maria@example.mx"
     assert await Customer.count().where((Customer.branch == branch.id) & (Customer.tax_id == "HELM800101AB1")) == 1
-    bajio = await Customer.select(Customer.street).where(Customer.dms_id == "C-2").first()
+    bajio = await Customer.select(Customer.street).where(
+        (Customer.branch == branch.id) & (Customer.dms_id == "C-2")).first()
     assert bajio["street"] == "Calle 5 Interior 2"  # the newline inside quotes stayed in its cell
 
 
@@ -115,7 +116,8 @@ async def test_an_order_opened_for_a_vehicle_with_an_appointment_that_day_checks
     )
     assert report.created == 1 and report.arrivals == 1
     row = await Appointment.select().where(Appointment.id == appointment.id).first()
-    order = await RepairOrder.select(RepairOrder.id, RepairOrder.customer).where(RepairOrder.dms_id == "OR-9").first()
+    order = await RepairOrder.select(RepairOrder.id, RepairOrder.customer).where(
+        (RepairOrder.branch == branch.id) & (RepairOrder.dms_id == "OR-9")).first()
     assert row["status"] == "arrived" and row["check_in_source"] == "dms" and row["repair_order"] == order["id"]
     assert row["version"] == appointment.version + 1
     assert order["customer"] == vehicle.owner  # found by VIN: no new customer for "X"

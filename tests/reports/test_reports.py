@@ -84,3 +84,47 @@ async def test_the_group_view_adds_the_branches_a_user_reaches(as_user, make):
     assert totals(single.text, "turnos")[0] == 1  # one branch: no group to see
     other = await only_a.get("/reportes", params={"periodo": "hoy", "sucursal": str(b.id)})
     assert totals(other.text, "turnos")[0] == 1 and a.name in other.text  # another branch's id: its own
+
+
+async def test_the_grid_filters_sorts_and_pies_by_any_column(as_user, make):
+    branch, client, today = await _world(make, as_user)
+    for name, status, hour in (("Zoe Paz", "arrived", 9), ("Ana Gil", "no_show", 10), ("Ana Ruiz", "arrived", 11)):
+        customer = await make.customer(branch, name=name)
+        await make.appointment(branch, customer=customer, vehicle=await make.vehicle(branch, owner=customer),
+                               starts_at=local(branch, today, hour), status=status)
+    base = {"reporte": "turnos", "periodo": "hoy"}
+    page = await client.get("/reportes/grilla", params=base | {"orden": "cliente"})
+    names = [re.sub(r"<[^>]+>", "", cells).split("\n") for cells in re.findall(
+        r'data-test="grid-row">(.*?)</tr>', page.text, re.S)]
+    assert page.status_code == 200 and [n for n in text_of(page.text, "grid-total")] == ["3 filas"]
+    assert ["Ana Gil" in page.text.split("Ana Ruiz")[0], len(names)] == [True, 3]
+    filtered = await client.get("/reportes/grilla", params=base | {"filtro": "cliente", "valor": "ana"})
+    assert text_of(filtered.text, "grid-total") == ["2 filas"] and "Zoe Paz" not in filtered.text
+    pie = await client.get("/reportes/grilla", params=base | {"torta": "estado"})
+    assert 'data-test="grid-pie"' in pie.text and "Asistió" in pie.text
+    bad = await client.get("/reportes/grilla", params={"reporte": "nada"})
+    assert bad.status_code == 404
+
+
+async def test_the_excel_has_real_dates_and_numbers_and_no_formulas(as_user, make):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    branch, client, today = await _world(make, as_user)
+    customer = await make.customer(branch, name='=HYPERLINK("http://x","y")')
+    vehicle = await make.vehicle(branch, owner=customer)
+    await make.repair_order(branch, customer=customer, vehicle=vehicle, status="delivered",
+                            opened_at=local(branch, today, 8), delivered_at=local(branch, today, 17),
+                            number="+OR-1", total_amount=1234.5)
+    response = await client.get("/reportes/excel", params={"reporte": "realizados", "periodo": "hoy"})
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    headings, first = rows[1], rows[2]
+    values = dict(zip(headings, first, strict=True))
+    assert values["Entregada"] == dt.datetime.combine(today, dt.time(17))
+    assert values["Total"] == 1234.5
+    assert values["Cliente"] == '=HYPERLINK("http://x","y")' and values["Orden"] == "+OR-1"
+    cell = sheet.cell(row=3, column=[c.value for c in sheet[2]].index("Cliente") + 1)
+    assert cell.data_type == "s"
