@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app import db
+from app.board.workshop.queries import age_bounds, age_sql
+from app.rules.repair_orders import AGES
 
 NO_OUTCOME = "Sin resultado"
+AGE_NAMES = {"hoy": "Hoy", "ayer": "Ayer", "semana": "Hasta 1 semana", "mas": "Más de 1 semana"}
 
 
 @dataclass
@@ -116,20 +120,18 @@ async def appointments(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.
                    columns=[("estado", "Estado"), ("turnos", "Turnos")])
 
 
-async def in_process(branch_ids: tuple[int, ...], today_start: dt.datetime) -> Section:
-    """Open repair orders now, by how long they have been in the shop (not a period: a snapshot)."""
+async def in_process(branch_ids: tuple[int, ...], today: dt.date, timezone: str) -> Section:
+    """Open repair orders now, by how long they have been in the shop — the En proceso tabs' own groups
+    (a snapshot, not a period)."""
     marks, ids = _in(branch_ids)
-    day = dt.timedelta(days=1)
-    row = (await db.fetch(
-        f"""SELECT COALESCE(SUM(CASE WHEN opened_at >= {{}} THEN 1 ELSE 0 END), 0) AS today,
-                   COALESCE(SUM(CASE WHEN opened_at >= {{}} AND opened_at < {{}} THEN 1 ELSE 0 END), 0) AS yesterday,
-                   COALESCE(SUM(CASE WHEN opened_at >= {{}} AND opened_at < {{}} THEN 1 ELSE 0 END), 0) AS week,
-                   COALESCE(SUM(CASE WHEN opened_at < {{}} THEN 1 ELSE 0 END), 0) AS older
-              FROM repair_order WHERE branch IN {marks} AND status = 'open'""",
-        today_start, today_start - day, today_start, today_start - 7 * day, today_start - day,
-        today_start - 7 * day, *ids))[0]
-    ages = [("Hoy", row["today"]), ("Ayer", row["yesterday"]), ("Hasta 1 semana", row["week"]),
-            ("Más de 1 semana", row["older"])]
+    sums, args = [], []
+    for age, (start, end) in age_bounds(today, ZoneInfo(timezone)).items():
+        condition, values = age_sql(start, end)
+        sums.append(f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS {age}")
+        args += values
+    row = (await db.fetch(f"SELECT {', '.join(sums)} FROM repair_order r WHERE r.branch IN {marks} "
+                          "AND r.status = 'open'", *args, *ids))[0]
+    ages = [(AGE_NAMES[age], row[age]) for age in AGES]
     return Section("en-proceso", "En proceso (hoy)", [("En el taller", sum(n for _, n in ages)), *ages],
                    bar=("Antigüedad de las órdenes abiertas", ages), pie=("Antigüedad", ages),
                    rows=[{"antiguedad": label, "ordenes": n} for label, n in ages],

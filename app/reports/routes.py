@@ -82,11 +82,10 @@ class ReportRoutes(Controller):
                       desde: FromQuery[str] = "", hasta: FromQuery[str] = "", sucursal: FromQuery[str] = ""
                       ) -> Template:
         s = scope_of(access, periodo, desde, hasta, sucursal)
-        tz = ZoneInfo(s.branch.timezone)
         sections = [await queries.deliveries(s.branch_ids, s.start, s.end),
                     await queries.opportunities(s.branch_ids, s.start, s.end),
                     await queries.appointments(s.branch_ids, s.start, s.end),
-                    await queries.in_process(s.branch_ids, start_of_day(s.today, tz)),
+                    await queries.in_process(s.branch_ids, s.today, s.branch.timezone),
                     await queries.done(s.branch_ids, s.start, s.end)]
         nonce = request.state.get("csp_nonce", "")
         drawn = [_drawn(section, nonce) for section in sections]

@@ -128,3 +128,15 @@ async def test_the_excel_has_real_dates_and_numbers_and_no_formulas(as_user, mak
     assert values["Cliente"] == '=HYPERLINK("http://x","y")' and values["Orden"] == "+OR-1"
     cell = sheet.cell(row=3, column=[c.value for c in sheet[2]].index("Cliente") + 1)
     assert cell.data_type == "s"
+
+
+async def test_shop_ageing_equals_the_en_proceso_tabs(as_user, make):
+    branch, client, today = await _world(make, as_user)
+    for days in (0, 0, 1, 2, 7, 8, 30):
+        await make.repair_order(branch, opened_at=local(branch, today - dt.timedelta(days=days), 9), status="open")
+    await make.repair_order(branch, opened_at=local(branch, today, 9), status="delivered")
+    report = totals((await client.get("/reportes", params={"periodo": "hoy"})).text, "en-proceso")
+    board = (await client.get("/en-proceso")).text
+    tabs = [int(re.search(rf'data-test="tab-{key}".*?data-test="count"[^>]*>\s*(\d+)', board, re.S).group(1))
+            for key in ("hoy", "ayer", "semana", "mas")]
+    assert report == [sum(tabs), *tabs] == [7, 2, 1, 2, 2]

@@ -66,7 +66,7 @@ def _with_days(rows: list[dict[str, Any]], today: dt.date, tz: ZoneInfo) -> list
 # --- En proceso --------------------------------------------------------------------------------
 
 
-def _age_bounds(today: dt.date, tz: ZoneInfo) -> dict[str, tuple[dt.datetime | None, dt.datetime | None]]:
+def age_bounds(today: dt.date, tz: ZoneInfo) -> dict[str, tuple[dt.datetime | None, dt.datetime | None]]:
     """Each age group as a UTC interval [start, end) of opened_at; None is open-ended."""
     bounds = {}
     for age in rules.AGES:
@@ -78,7 +78,7 @@ def _age_bounds(today: dt.date, tz: ZoneInfo) -> dict[str, tuple[dt.datetime | N
     return bounds
 
 
-def _age_sql(start: dt.datetime | None, end: dt.datetime | None) -> tuple[str, list[dt.datetime]]:
+def age_sql(start: dt.datetime | None, end: dt.datetime | None) -> tuple[str, list[dt.datetime]]:
     clauses, args = [], []
     if start is not None:
         clauses.append("r.opened_at >= {}")
@@ -94,8 +94,8 @@ async def in_process_page(access: Access, chosen: Listing) -> Page:
         return Page([], 0, chosen)
     now = dt.datetime.now(dt.UTC)
     today, tz = _today(access, now)
-    bounds = _age_bounds(today, tz)
-    age, age_args = _age_sql(*bounds[chosen.tab])
+    bounds = age_bounds(today, tz)
+    age, age_args = age_sql(*bounds[chosen.tab])
     where = search(chosen.q)
     inner = COLUMNS + f" WHERE r.branch = {{}} AND r.status = 'open' AND {age} AND {where.sql}"
     async with db.read_together():
@@ -109,7 +109,7 @@ async def in_process_page(access: Access, chosen: Listing) -> Page:
 
 async def in_process_counts(access: Access, chosen: Listing) -> dict[str, int]:
     today, tz = _today(access, dt.datetime.now(dt.UTC))
-    return await _age_counts(access, chosen, _age_bounds(today, tz))
+    return await _age_counts(access, chosen, age_bounds(today, tz))
 
 
 async def _age_counts(
@@ -119,7 +119,7 @@ async def _age_counts(
     where = search(chosen.q)
     sums, args = [], []
     for age in rules.AGES:
-        condition, age_args = _age_sql(*bounds[age])
+        condition, age_args = age_sql(*bounds[age])
         sums.append(f"COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS {age}")
         args += age_args
     rows = await db.fetch(
