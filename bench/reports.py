@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from openpyxl import load_workbook
 
-        rows = load_workbook(BytesIO(export.content), read_only=True).active.max_row - 2
+        rows = sum(1 for _ in load_workbook(BytesIO(export.content), read_only=True).active.iter_rows()) - 2
         out["excel"] = {"rows": rows, "seconds": round(seconds, 1), "bytes": len(export.content),
                         "server_peak_rss_mb_before": rss_before, "server_peak_rss_mb_after": _peak_rss_mb(server.pid)}
         out["tv"] = asyncio.run(_tvs(base, args.tvs, 20, prepared["plate"]))

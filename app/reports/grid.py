@@ -15,9 +15,9 @@ from typing import Any
 
 from app import db
 from app.board.lists import utc
+from app.dms.bulk import Bulk
 
 PAGE = 100
-EXPORT_CHUNK = 5_000
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,9 @@ async def counts_by(grid: Grid, branch_ids: tuple[int, ...], start: dt.datetime,
 
 async def every_row(grid: Grid, branch_ids: tuple[int, ...], start: dt.datetime, end: dt.datetime, q: Query
                     ) -> AsyncIterator[dict[str, Any]]:
-    """All the rows, a chunk at a time (keyset on the row number of the order), for the export."""
+    """All the rows, in order, from one cursor (for the export)."""
     source, args = _where(grid, branch_ids, start, end, q)
-    offset = 0
-    while True:
-        chunk = await db.fetch(f"SELECT {_select(grid)} {source} ORDER BY {_order(grid, q)} LIMIT {{}} OFFSET {{}}",
-                               *args, EXPORT_CHUNK, offset)
-        for row in chunk:
+    sql = f"SELECT {_select(grid)} {source} ORDER BY {_order(grid, q)}".replace("{}", "?")
+    async with db.engine().transaction() as transaction:
+        async for row in Bulk(transaction).stream(sql, *args):
             yield row
-        if len(chunk) < EXPORT_CHUNK:
-            return
-        offset += EXPORT_CHUNK
