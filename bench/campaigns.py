@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{engine}: {json.dumps(result)}")
         figures.append({"figure": "campaign", "engine": engine, "measured_at": measured_at, **result})
     existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    kept = [o for o in existing if o.get("figure") != "campaign"]
+    measured = {f["engine"] for f in figures}
+    kept = [o for o in existing if not (o.get("figure") == "campaign" and o.get("engine") in measured)]
     RESULTS.write_text(json.dumps(kept + figures, indent=2, ensure_ascii=False) + "\n")
     return 0
 
