@@ -110,3 +110,40 @@ async def test_two_processes_on_redis_a_check_in_on_one_reaches_a_tv_on_the_othe
         for process in (a, b):
             process.terminate()
             process.communicate(timeout=15)
+
+
+async def test_the_tv_says_sin_conexion_and_recovers_by_itself(browser, make):
+    _, new = await _screen(make)
+    port = _free_port()
+    env = os.environ | {"PORT": str(port)}
+
+    async def start() -> subprocess.Popen:
+        process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        async with httpx.AsyncClient() as client:
+            for _ in range(150):
+                try:
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
+                    return process
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+        raise AssertionError("el servidor no arrancó")
+
+    server = await start()
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        tv = await context.new_page()
+        await tv.goto(f"http://127.0.0.1:{port}/pantalla/{new.token}")
+        await expect(tv.locator("[data-test='tv-row']")).to_have_count(2)
+        offline = tv.locator("[data-test='offline']")
+        await expect(offline).to_be_hidden()
+        server.terminate()
+        server.communicate(timeout=15)
+        await expect(offline).to_be_visible(timeout=15_000)
+        await expect(tv.locator("[data-test='tv-row']")).to_have_count(2)  # the last list stays on screen
+        server = await start()
+        await expect(offline).to_be_hidden(timeout=20_000)
+    finally:
+        await context.close()
+        server.terminate()
+        server.communicate(timeout=15)
