@@ -8,7 +8,6 @@ revoked link stops at once.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from app import db
 from app.audit import Actor, record
 from app.display import live
+from app.dms.api_keys import hashed  # one way to keep a shown-once secret
 from app.tables import Branch, DisplayToken
 
 PREFIX = "tv_"
@@ -39,10 +39,6 @@ class NewToken:
     id: int
     token: str  # shown once, never stored
     branch_code: str
-
-
-def hashed(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 SCREEN_SQL = """

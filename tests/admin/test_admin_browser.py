@@ -9,16 +9,10 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Branch, DiscardReason, User, UserBranch
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
-
-async def sign_in(page, username: str, password: str = "retorno-demo") -> None:
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("button[type=submit]")
-    await expect(page.locator('[data-test="user-name"]')).to_be_visible()
 
 
 def field(page, name: str):

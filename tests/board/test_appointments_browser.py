@@ -17,6 +17,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Appointment, OutboxMessage
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,13 +34,6 @@ def local(branch, days: int, hour: int, minute: int = 0) -> dt.datetime:
     day = dt.datetime.now(tz).date() + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz).astimezone(dt.UTC)
 
-
-async def sign_in(page, username: str) -> None:
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
-    await expect(page.locator('[data-test="user-name"]')).to_be_visible()
 
 
 def count(page, tab: str):

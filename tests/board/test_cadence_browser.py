@@ -7,7 +7,8 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Opportunity, OutboxMessage
-from tests.board.test_opportunities_browser import Board, local, sign_in
+from tests.board.test_opportunities_browser import Board, local
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

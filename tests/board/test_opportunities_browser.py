@@ -17,6 +17,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Appointment, ContactAttempt, Opportunity
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -66,14 +67,6 @@ class Board:
         await expect(self.tab("vencidas")).to_have_text("0")
         await expect(self.strip_count("oportunidades")).to_have_text(str(strip))
         await expect(self.strip_count("turnos")).to_have_text(str(turnos))
-
-
-async def sign_in(page, username: str) -> None:
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
-    await expect(page.locator("[data-test='user-name']")).to_be_visible()
 
 
 async def test_a_coordinator_works_the_list_without_reloading(page, make, shots):

@@ -22,6 +22,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Appointment, Branch, ContactAttempt, Opportunity, OutboxMessage, RepairOrder
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +38,6 @@ def next_weekday(today: dt.date, weekday: int) -> dt.date:
     """The next such weekday strictly after today (Thursday = 3, Friday = 4)."""
     return today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
-
-async def sign_in(page, username: str) -> None:
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
-    await expect(page.locator('[data-test="user-name"]')).to_be_visible()
 
 
 async def sign_out(page) -> None:

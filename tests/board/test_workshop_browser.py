@@ -15,6 +15,7 @@ from playwright.async_api import expect
 
 from app.tables import ContactAttempt, Delivery, Opportunity, RepairOrder
 from tests.board.test_deliveries import local_at
+from tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +26,6 @@ def shots(tmp_path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
-
-async def sign_in(page, username: str) -> None:
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
-    await expect(page.locator('[data-test="user-name"]')).to_be_visible()
 
 
 async def coordinator(make, country: str = "AR"):

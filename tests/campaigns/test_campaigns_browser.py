@@ -9,21 +9,16 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Opportunity
+from tests.browser import sign_in
 from tests.campaigns.test_campaigns import UNKNOWN_VIN, _world
 
 pytestmark = pytest.mark.browser
 
 
-async def _sign_in(page, username):
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
-
 
 async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, browser, server):
     _, manager, people, cars = await _world(make)
-    await _sign_in(page, manager.username)
+    await sign_in(page, manager.username)
     await page.locator('[data-test="nav-campanas"]').click()
     await page.locator('[data-test="new-campaign"]').click()
     await page.fill("#f-name", "Recall inflador airbag")
@@ -64,7 +59,7 @@ async def test_a_recall_from_the_bulletin_to_the_coordinators_board(page, make, 
 
     context = await browser.new_context(base_url=server, locale="es-AR")
     coordinator = await context.new_page()
-    await _sign_in(coordinator, people[1].username)
+    await sign_in(coordinator, people[1].username)
     await coordinator.goto("/oportunidades?tab=campana")
     for car in cars:
         await expect(coordinator.locator("#list")).to_contain_text(car.plate)

@@ -7,6 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Customer
+from tests.browser import sign_in
 from tests.customers.test_duplicates import _branch_with_twins
 
 pytestmark = pytest.mark.browser
@@ -15,10 +16,7 @@ pytestmark = pytest.mark.browser
 async def test_a_manager_merges_one_group_and_sets_another_apart(page, make):
     branch, manager, (maria, typed_again, company, _) = await _branch_with_twins(make)
     await make.vehicle(branch, owner=typed_again)
-    await page.goto("/ingresar")
-    await page.fill("#username", manager.username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
+    await sign_in(page, manager.username)
     await page.locator('[data-test="nav-duplicados"]').click()
     await expect(page.locator('[data-test="duplicate-count"]')).to_have_text("2 grupos para revisar")
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from app.tables import Opportunity
+from tests.browser import sign_in
 from tests.customers.test_history import ago, story
 
 pytestmark = pytest.mark.browser
@@ -18,10 +19,7 @@ async def test_from_the_list_to_the_history_and_a_new_opportunity(page, make):
     branch = await make.branch()
     user = await make.user("coordinator", [branch])
     customer, _ = await story(make, branch)
-    await page.goto("/ingresar")
-    await page.fill("#username", user.username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
+    await sign_in(page, user.username)
     await page.goto("/oportunidades?tab=proximas")
     await page.locator('[data-test="customer-link"]', has_text="Lucía Fernández").first.click()
     await expect(page.locator("h1")).to_have_text("Lucía Fernández")

@@ -18,16 +18,11 @@ from playwright.async_api import expect
 from app.audit import Actor
 from app.config import ROOT
 from app.display import tokens
+from tests.browser import sign_in
 from tests.display.test_display import _screen, today_at
 
 pytestmark = pytest.mark.browser
 
-
-async def _sign_in(page, username):
-    await page.goto("/ingresar")
-    await page.fill("#username", username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
 
 
 async def test_a_check_in_reaches_the_tv_and_a_revoked_link_goes_dark(browser, server, page, make):
@@ -43,7 +38,7 @@ async def test_a_check_in_reaches_the_tv_and_a_revoked_link_goes_dark(browser, s
     await tv.wait_for_timeout(500)  # the stream is open
     assert await tv_context.cookies() == []
 
-    await _sign_in(page, coordinator.username)
+    await sign_in(page, coordinator.username)
     started = time.perf_counter()
     response = await page.request.post(f"/turnos/{arriving.id}/ingreso", form={"version": "1"},
                                        headers={"x-csrftoken": next(c["value"] for c in await page.context.cookies()

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import expect
 
+from tests.browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "ordenes_cp1252_punto_y_coma.csv"
@@ -15,10 +17,7 @@ FIXTURE = Path(__file__).parent.parent / "fixtures" / "ordenes_cp1252_punto_y_co
 async def test_upload_map_and_read_the_report(page, make):
     branch = await make.branch(country="AR")
     manager = await make.user("manager", [branch])
-    await page.goto("/ingresar")
-    await page.fill("#username", manager.username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
+    await sign_in(page, manager.username)
     await page.locator('[data-test="nav-importar"]').click()
     await expect(page.locator('[data-test="data-age"]')).to_contain_text("sin datos todavía")
     await page.set_input_files('[data-test="file"]', str(FIXTURE))

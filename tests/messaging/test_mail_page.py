@@ -9,6 +9,7 @@ from playwright.async_api import expect
 
 from app.messaging.commands import TEST_SUBJECT
 from app.tables import AuditEvent, OutboxMessage
+from tests.browser import sign_in
 
 
 async def sent_count(recipient: str) -> int:
@@ -66,10 +67,7 @@ async def test_another_dealers_messages_are_not_listed(as_user, make):
 @pytest.mark.browser
 async def test_in_chromium(page, make):
     world = await make.world()
-    await page.goto("/ingresar")
-    await page.fill("#username", world.users["admin"].username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
+    await sign_in(page, world.users["admin"].username)
     await page.goto("/admin/correo")
     await page.fill("#recipient", "recepcion@example.com")
     await page.get_by_role("button", name="Enviar prueba").click()

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import expect
 
+from tests.browser import sign_in
 from tests.reports.test_reports import local
 
 pytestmark = pytest.mark.browser
@@ -22,10 +23,7 @@ async def test_a_manager_reads_last_months_report(page, make, tmp_path):
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
     for status in ("arrived", "arrived", "no_show"):
         await make.appointment(branch, starts_at=local(branch, last_month), status=status)
-    await page.goto("/ingresar")
-    await page.fill("#username", manager.username)
-    await page.fill("#password", "retorno-demo")
-    await page.click("button[type=submit]")
+    await sign_in(page, manager.username)
     await page.goto("/reportes")
     await expect(page.locator("[data-test='period']")).to_have_value("mes-anterior")
     turnos = page.locator("[data-test='report-turnos']")
