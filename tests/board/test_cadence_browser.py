@@ -28,6 +28,7 @@ async def test_the_cadence_reaches_the_fallback_letter(page, make):
     await board.panel.locator("#f-outcome_id").select_option(label="No contesta")
     await board.submit()
     await expect(board.panel.locator("[data-test='result']")).to_have_text("Intento 1 de 2 registrado: No contesta.")
+    await expect(board.row(row.id)).to_be_focused()  # the row was redrawn: its links are the new ones
 
     await board.open_with_keyboard(row.id, "attempt", "outcome_id")
     await expect(board.panel.locator("[data-test='slots']")).to_contain_text("Franjas ya probadas:")
