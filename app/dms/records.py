@@ -84,7 +84,7 @@ class Context:
     country: str
     timezone: str
     column_names: dict[str, str] = field(default_factory=dict)
-    this_year: int = dt.date.today().year
+    this_year: int = field(default_factory=lambda: dt.date.today().year)  # per import: a worker lives past New Year
     # Customer and vehicle parts already parsed with this context (see _cached_part): one
     # Context per import, so the cache lives as long as the import.
     parts: dict[Any, _Part] = field(default_factory=dict, compare=False, repr=False)
