@@ -6,6 +6,7 @@ SQLite by default, PostgreSQL in production; both run the same migrations.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -126,6 +127,12 @@ class Row(dict[str, Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.__dict__ = self
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column read without Piccolo's load_json (raw SQL, .returning(), scope.one): text on SQLite,
+    decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def in_list(values: list[int] | tuple[int, ...]) -> tuple[str, tuple[int, ...]]:

@@ -12,7 +12,6 @@ opportunities "held" (off the board) until the parts are marked available.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -144,7 +143,7 @@ async def _process(campaign_id: int, campaign: dict[str, Any]) -> int:
     assert branch is not None
     tz = ZoneInfo(branch["timezone"])
     due_at = dt.datetime.combine(campaign["due_on"], OFFICE_HOUR, tz).astimezone(dt.UTC)
-    people = _json_list(campaign["coordinators"])
+    people = db.json_value(campaign["coordinators"]) or []
     already = await CampaignUnit.count().where((CampaignUnit.campaign == campaign_id)
                                                & CampaignUnit.opportunity.is_not_null())
     pending = await CampaignUnit.select(CampaignUnit.id, CampaignUnit.vehicle, CampaignUnit.parts_status).where(
@@ -189,10 +188,6 @@ async def _write_chunk(bulk: Bulk, campaign_id: int, campaign: dict[str, Any],
     links += [(existing[unit["vehicle"]], unit["id"]) for unit, _ in chunk if unit["vehicle"] in existing]
     await bulk.execute_many('UPDATE "campaign_unit" SET "opportunity" = ? WHERE "id" = ?', links)
     return len(new)
-
-
-def _json_list(value: Any) -> list[int]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 async def set_parts(access: Access, campaign_id: int, status: str, unit_ids: list[int] | None = None) -> int:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from litestar import Controller, Response, get, post
@@ -13,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from app import jobs
+from app import db, jobs
 from app.auth.access import MANAGERS, Access, CurrentAccess, allow
 from app.board import forms
 from app.campaigns import commands, queries
@@ -126,7 +125,7 @@ class CampaignRoutes(Controller):
         campaign = await commands.one(access, campaign_id)
         units, counts = await queries.units(campaign_id, page)
         return {"campaign": campaign, "units": units, "counts": counts, "page": page, "kinds": KINDS, "parts": PARTS,
-                "not_found": _json(campaign["not_found"]), "criteria": _json(campaign["criteria"]),
+                "not_found": db.json_value(campaign["not_found"]), "criteria": db.json_value(campaign["criteria"]),
                 "page_size": queries.UNITS_PAGE}
 
     @get("/{campaign_id:int}", opt=allow(MANAGERS))
@@ -153,8 +152,9 @@ class CampaignRoutes(Controller):
         campaign = await commands.one(access, campaign_id)
         _, counts = await queries.units(campaign_id, 1)
         people = await queries.coordinators(campaign["branch"])
+        chosen = db.json_value(campaign["coordinators"]) or [p["id"] for p in people if p["role"] == "coordinator"]
         return {"campaign": campaign, "counts": counts, "people": people, "errors": {}, "kinds": KINDS,
-                "chosen": _json(campaign["coordinators"]) or [p["id"] for p in people if p["role"] == "coordinator"],
+                "chosen": chosen,
                 "due_on": campaign["due_on"]} | extra
 
     @get("/{campaign_id:int}/procesar", opt=allow(MANAGERS))
@@ -207,6 +207,3 @@ class CampaignRoutes(Controller):
         await commands.close(access, campaign_id, forms.version(_text(form, "version", 12)))
         return Redirect("/campanas", status_code=303)
 
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

@@ -14,6 +14,7 @@ from typing import Any
 
 from app import db
 from app.audit import Actor, record
+from app.board.lists import utc
 from app.display import live
 from app.dms.api_keys import hashed  # one way to keep a shown-once secret
 from app.tables import Branch, DisplayToken
@@ -56,16 +57,9 @@ async def screen(token: str) -> Screen | None:
         return None
     r = rows[0]
     now = dt.datetime.now(dt.UTC)
-    if r["last_seen_at"] is None or now - _utc(r["last_seen_at"]) > TOUCH_EVERY:
+    if r["last_seen_at"] is None or now - utc(r["last_seen_at"]) > TOUCH_EVERY:
         await DisplayToken.update({DisplayToken.last_seen_at: now}).where(DisplayToken.id == r["id"])
     return Screen(r["id"], r["branch"], r["name"], r["timezone"], r["locale"])
-
-
-def _utc(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value
-    parsed = dt.datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 async def create(branch_id: int, name: str, actor: Actor) -> NewToken:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -203,7 +202,7 @@ async def run_import(ctx: dict[str, Any], job_id: int) -> str:
         cancelled = bool(rows and rows[0]["cancel_requested"])
         return not cancelled
 
-    mapping = _json(job["mapping"])
+    mapping = db.json_value(job["mapping"])
     try:
         report = await ingest(await _target(job["branch"]), job["kind"], mapped_rows(sheet, mapping),
                               column_names=mapping, progress=progress)
@@ -224,9 +223,6 @@ async def run_import(ctx: dict[str, Any], job_id: int) -> str:
     return status
 
 
-def _json(value: Any) -> Any:
-    """A JSON column read through .returning(): text on SQLite, decoded on PostgreSQL."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _actor_name(source: str, ctx: dict[str, Any]) -> str:

@@ -27,12 +27,8 @@ class Section:
     columns: list[tuple[str, str]] = field(default_factory=list)  # (key, heading) of the grid
 
 
-def _in(branch_ids: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
-    return db.in_list(branch_ids)
-
-
 async def deliveries(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.datetime) -> Section:
-    marks, ids = _in(branch_ids)
+    marks, ids = db.in_list(branch_ids)
     rows = await db.fetch(
         f"""SELECT d.welcome_call_status AS status, COALESCE(co.name, '') AS outcome, COUNT(*) AS n
               FROM delivery d LEFT JOIN call_outcome co ON co.id = d.welcome_call_outcome
@@ -57,7 +53,7 @@ KIND_NAMES = {"welcome_followup": "Primer service", "maintenance": "Mantenimient
 
 async def opportunities(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.datetime) -> Section:
     """The cohort created in the period, followed down the funnel; discards by reason."""
-    marks, ids = _in(branch_ids)
+    marks, ids = db.in_list(branch_ids)
     funnel = (await db.fetch(
         f"""SELECT COUNT(*) AS created,
                    COALESCE(SUM(CASE WHEN o.attempt_count > 0 OR o.status = 'booked' THEN 1 ELSE 0 END), 0)
@@ -99,7 +95,7 @@ async def opportunities(branch_ids: tuple[int, ...], start: dt.datetime, end: dt
 
 
 async def appointments(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.datetime) -> Section:
-    marks, ids = _in(branch_ids)
+    marks, ids = db.in_list(branch_ids)
     rows = await db.fetch(
         f"""SELECT status, COUNT(*) AS n,
                    COALESCE(SUM(CASE WHEN confirmed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS confirmed
@@ -123,7 +119,7 @@ async def appointments(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.
 async def in_process(branch_ids: tuple[int, ...], today: dt.date, timezone: str) -> Section:
     """Open repair orders now, by how long they have been in the shop — the En proceso tabs' own groups
     (a snapshot, not a period)."""
-    marks, ids = _in(branch_ids)
+    marks, ids = db.in_list(branch_ids)
     sums, args = [], []
     for age, (start, end) in age_bounds(today, ZoneInfo(timezone)).items():
         condition, values = age_sql(start, end)
@@ -139,7 +135,7 @@ async def in_process(branch_ids: tuple[int, ...], today: dt.date, timezone: str)
 
 
 async def done(branch_ids: tuple[int, ...], start: dt.datetime, end: dt.datetime) -> Section:
-    marks, ids = _in(branch_ids)
+    marks, ids = db.in_list(branch_ids)
     rows = await db.fetch(
         f"""SELECT r.courtesy_call_status AS status, COALESCE(co.name, '') AS outcome, COUNT(*) AS n
               FROM repair_order r LEFT JOIN call_outcome co ON co.id = r.courtesy_call_outcome
