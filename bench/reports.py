@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from bench.generate import ensure
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results.json"
-TV_TOKEN = "tv_bench_screen_0000000000000000000000"
+TV_TOKEN = "tv_bench_screen_0000000000000000000000"  # noqa: S105 - a bench database's screen
 API_KEY = "rk_bench_reports_000000000000000000000000000000000"
 
 
@@ -138,7 +137,9 @@ async def _tvs(base: str, count: int, pushes: int, plate: str) -> dict[str, Any]
                 {"dms_id": f"BENCH-TV-{now:%H%M%S}-{push}", "starts_at": now.isoformat(), "plate": plate,
                  "customer_name": "Bench"}]})
             assert response.status_code == 200, response.text[:300]
-            while len(arrived.get(push, [])) < count:
+            for _ in range(3_000):  # every screen redrew, or 30 s
+                if len(arrived.get(push, [])) >= count:
+                    break
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.2)
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
